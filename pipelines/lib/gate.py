@@ -1,0 +1,335 @@
+"""The quality gate: every rule of exports.md §5 over the deliveries of a run.
+
+A delivery is accepted or refused as a whole. Structural problems come from reading (file,
+header); row rules come from the Great Expectations suites of `expectations/`; references
+between the files of one delivery are checked here with polars. The rows of all deliveries of a
+run are validated together, one suite per table, so that the cost of Great Expectations is paid
+per table and per run, not per delivery; `_livraison` and `_ligne` map every failing row back.
+"""
+
+import datetime as dt
+import logging
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from pipelines.lib.contract import TABLES, Kind, Table, tables_of
+from pipelines.lib.deliveries import Delivery
+from pipelines.lib.expectations import (
+    CHECK_DATE_PARAMETER,
+    IDENTIFIER_PATTERNS,
+    date_column,
+    load_suite,
+)
+from pipelines.lib.reading import ReadFile, read_table_file
+from pipelines.lib.rules import MAX_EXAMPLES, MAX_LINES, Problem
+
+log = logging.getLogger(__name__)
+
+# Rules whose failing values may be shown as examples: closed formats that identify nobody.
+_RULES_WITH_EXAMPLES = {
+    "CODE_HORS_LISTE",
+    "DATE_ILLISIBLE",
+    "DATE_HORS_PERIODE",
+    "BOOLEEN_ILLISIBLE",
+    "ENTIER_INVALIDE",
+    "COMMUNE_INVALIDE",
+}
+_IDENTIFIER_RE = re.compile("|".join(IDENTIFIER_PATTERNS.values()))
+
+
+@dataclass
+class Verdict:
+    delivery: Delivery
+    problems: list[Problem] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        return not self.problems
+
+    @property
+    def statut(self) -> str:
+        return "acceptee" if self.accepted else "refusee"
+
+
+@dataclass
+class ReadDelivery:
+    delivery: Delivery
+    files: dict[str, ReadFile]
+
+
+def read_delivery(delivery: Delivery) -> ReadDelivery:
+    return ReadDelivery(
+        delivery,
+        {table: read_table_file(path, TABLES[table]) for table, path in delivery.files.items()},
+    )
+
+
+def structural_problems(read: ReadDelivery) -> list[Problem]:
+    """Problems of the delivery as a set of files: unknown files, missing tables, and what
+    reading found (decoding, header, malformed lines)."""
+    d = read.delivery
+    problems: list[Problem] = []
+    for path in d.unknown_files:
+        names = ", ".join(t.name for t in tables_of(d.source))
+        problems.append(
+            Problem(
+                path.name,
+                None,
+                "FICHIER_INCONNU",
+                f"« {path.name} » ne correspond à aucune table de la source {d.source} "
+                f"(tables attendues : {names}).",
+            )
+        )
+    for table in tables_of(d.source):
+        if table.required_table and table.name not in d.files:
+            problems.append(
+                Problem(
+                    f"{table.name}.csv",
+                    None,
+                    "TABLE_MANQUANTE",
+                    f"La table obligatoire {table.name} est absente de la livraison.",
+                )
+            )
+    for rf in read.files.values():
+        problems.extend(rf.problems)
+    return problems
+
+
+def _example(value: Any) -> str:
+    text = str(value)
+    if _IDENTIFIER_RE.search(text):
+        return "[valeur masquée : donnée identifiante]"
+    return text[:40]
+
+
+def _validation_frame(table: Table, parts: list[tuple[str, pl.DataFrame]]) -> Any:
+    """The pandas frame a suite validates: every delivery's rows, every contract column (absent
+    ones empty), parsed-date companions and lineage."""
+    frames = []
+    for key, frame in parts:
+        missing = [c for c in table.column_names if c not in frame.columns]
+        frames.append(
+            frame.with_columns(
+                pl.lit(key).alias("_livraison"),
+                *(pl.lit(None, dtype=pl.Utf8).alias(c) for c in missing),
+            ).select("_livraison", "_ligne", *table.column_names)
+        )
+    combined = pl.concat(frames, how="vertical")
+    dates = [
+        pl.col(c.name)
+        .str.strptime(
+            pl.Date, "%Y-%m-%d" if c.kind is Kind.DATE else "%Y-%m", strict=False
+        )
+        .alias(date_column(c.name))
+        for c in table.columns
+        if c.kind in (Kind.DATE, Kind.YEAR_MONTH)
+    ]
+    combined = combined.with_columns(dates)
+    pdf = combined.to_pandas()
+    for c in table.columns:
+        if c.kind in (Kind.DATE, Kind.YEAR_MONTH):
+            pdf[date_column(c.name)] = pdf[date_column(c.name)].astype("datetime64[ns]")
+    return pdf
+
+
+class _Validator:
+    """An ephemeral Great Expectations context, created once per gate run (GX imports slowly)."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        source = self.context.data_sources.add_pandas("livraisons")
+        self.batch_definition = source.add_dataframe_asset("lignes").add_batch_definition_whole_dataframe(
+            "toutes"
+        )
+
+    @staticmethod
+    def _kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+        # Bounds on parsed-date columns are ISO strings in the suite files; pandas compares
+        # datetime64 columns with datetimes only.
+        out = dict(kwargs)
+        for bound in ("min_value", "max_value"):
+            if isinstance(out.get(bound), str):
+                out[bound] = dt.datetime.fromisoformat(out[bound])
+        return out
+
+    def validate(self, suite_json: dict[str, Any], frame: Any, check_date: dt.date) -> Any:
+        suite = self.gx.ExpectationSuite(
+            name=suite_json["name"],
+            expectations=[
+                self.gx.expectations.registry.get_expectation_impl(e["type"])(
+                    **self._kwargs(e["kwargs"]), meta=e["meta"]
+                )
+                for e in suite_json["expectations"]
+            ],
+        )
+        batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        return batch.validate(
+            suite,
+            expectation_parameters={
+                CHECK_DATE_PARAMETER: dt.datetime.combine(check_date, dt.time())
+            },
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": ["_livraison", "_ligne"],
+                "return_unexpected_index_query": False,
+            },
+        )
+
+
+def _row_problems(
+    table: Table,
+    parts: list[tuple[str, pl.DataFrame]],
+    file_names: Mapping[str, str],
+    validator: _Validator,
+    suites_dir: Path,
+    check_date: dt.date,
+) -> dict[str, list[Problem]]:
+    frame = _validation_frame(table, parts)
+    result = validator.validate(load_suite(suites_dir, table.name), frame, check_date)
+    out: dict[str, list[Problem]] = defaultdict(list)
+    for r in result.results:
+        if r.success:
+            continue
+        meta = r.expectation_config.meta
+        kwargs = r.expectation_config.kwargs
+        column = kwargs.get("column") or kwargs.get("column_A") or ", ".join(table.key)
+        column = column.removesuffix("__date")
+        if _raised(r.exception_info):
+            raise RuntimeError(f"Great Expectations failed on {table.name}.{column}: {r.exception_info}")
+        rows = r.result.get("unexpected_index_list") or []
+        by_delivery: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_delivery[row["_livraison"]].append(row)
+        for key, hits in by_delivery.items():
+            lines = sorted({int(h["_ligne"]) for h in hits})
+            examples: list[str] = []
+            if meta["regle"] in _RULES_WITH_EXAMPLES:
+                source_col = kwargs.get("column")
+                for h in hits:
+                    value = h.get(source_col) if source_col else None
+                    if value is None or pd.isna(value):
+                        continue
+                    if hasattr(value, "date"):
+                        value = value.date().isoformat()
+                    ex = _example(value)
+                    if ex not in examples:
+                        examples.append(ex)
+                    if len(examples) >= MAX_EXAMPLES:
+                        break
+            out[key].append(
+                Problem(
+                    file_names[key],
+                    column,
+                    meta["regle"],
+                    meta["message"],
+                    lignes=lines[:MAX_LINES],
+                    nb=len(lines),
+                    exemples=examples,
+                )
+            )
+    return out
+
+
+def _raised(info: Any) -> bool:
+    """Whether a result's exception info (flat, or keyed by metric) reports an exception."""
+    if not isinstance(info, dict):
+        return False
+    if info.get("raised_exception") is True:
+        return True
+    return any(_raised(v) for v in info.values() if isinstance(v, dict))
+
+
+def _reference_problems(read: ReadDelivery) -> list[Problem]:
+    problems = []
+    for table_name, rf in read.files.items():
+        if rf.frame is None:
+            continue
+        for ref in rf.table.references:
+            if ref.column not in rf.frame.columns:
+                continue
+            target = read.files.get(ref.table)
+            if target is None or target.frame is None or ref.target not in target.frame.columns:
+                known = pl.Series(ref.target, [], dtype=pl.Utf8)
+            else:
+                known = target.frame[ref.target].drop_nulls()
+            values = rf.frame.select("_ligne", ref.column).drop_nulls(ref.column)
+            unknown = values.filter(~pl.col(ref.column).is_in(known.implode()))
+            if unknown.height:
+                lines = unknown["_ligne"].sort().to_list()
+                what = {
+                    "id_jeune": "une personne absente de",
+                    "id_residence": "une résidence absente de",
+                    "id_convention": "une convention absente de",
+                }.get(ref.column, "une valeur absente de")
+                problems.append(
+                    Problem(
+                        rf.path.name,
+                        ref.column,
+                        "REFERENCE_INCONNUE",
+                        f"« {ref.column} » désigne {what} {ref.table} dans la même livraison "
+                        f"({table_name} → {ref.table}).",
+                        lignes=lines[:MAX_LINES],
+                        nb=len(lines),
+                    )
+                )
+    return problems
+
+
+def judge(
+    reads: Iterable[ReadDelivery], suites_dir: Path, check_date: dt.date | None = None
+) -> dict[str, Verdict]:
+    """Every problem of every delivery, and its verdict. `check_date` is the day the deliveries
+    are checked (dates after it are refused); today by default."""
+    check_date = check_date or dt.date.today()
+    reads = list(reads)
+    verdicts = {r.delivery.key: Verdict(r.delivery) for r in reads}
+    by_table: dict[str, list[tuple[str, pl.DataFrame]]] = defaultdict(list)
+    file_names: dict[str, dict[str, str]] = defaultdict(dict)
+    missing_cols: dict[tuple[str, str], set[str]] = {}
+    for read in reads:
+        key = read.delivery.key
+        verdicts[key].problems.extend(structural_problems(read))
+        verdicts[key].problems.extend(_reference_problems(read))
+        for table_name, rf in read.files.items():
+            if rf.frame is None:
+                continue
+            verdicts[key].rows[table_name] = rf.frame.height
+            missing_cols[(key, table_name)] = rf.missing_columns
+            if rf.frame.height:
+                by_table[table_name].append((key, rf.frame))
+                file_names[table_name][key] = rf.path.name
+    if by_table:
+        validator = _Validator()
+        for table_name in TABLES:
+            if table_name not in by_table:
+                continue
+            found = _row_problems(
+                TABLES[table_name],
+                by_table[table_name],
+                file_names[table_name],
+                validator,
+                suites_dir,
+                check_date,
+            )
+            for key, problems in found.items():
+                absent = missing_cols.get((key, table_name), set())
+                # An absent column is reported once, as COLONNE_MANQUANTE, not row by row.
+                verdicts[key].problems.extend(p for p in problems if p.colonne not in absent)
+    for v in verdicts.values():
+        v.problems.sort(key=lambda p: (p.fichier, p.colonne or "", p.regle))
+    return verdicts

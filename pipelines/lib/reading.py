@@ -1,0 +1,202 @@
+"""Reading one delivery file with the tolerances of exports.md §2.
+
+The result is a frame of *normalised text*: every accepted form is rewritten to one canonical form
+(ISO dates, `0`/`1` booleans, trimmed upper-case codes) and every value that could not be
+normalised is kept as it was, so that the quality gate can point at it. Typing happens only
+when an accepted delivery is promoted; nothing here guesses a type (DuckDB's and polars' sniffers
+read `01` as 1 and may swap day and month).
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.lib.contract import Kind, Table
+from pipelines.lib.rules import MAX_LINES, Problem
+
+# Magic numbers of files that are not text: zip (xlsx, ods, docx, archives), OLE2 (xls), PDF,
+# gzip, 7z, rar.
+_BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+_DATE_ISO = r"^\d{4}-\d{2}-\d{2}$"
+_DATE_FR = r"^(\d{2})/(\d{2})/(\d{4})$"
+_YEAR_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+_TRUE = ("1", "OUI", "O")
+_FALSE = ("0", "NON", "N")
+
+
+@dataclass
+class ReadFile:
+    """A file read as normalised text, or the reasons it could not be."""
+
+    table: Table
+    path: Path
+    frame: pl.DataFrame | None = None  # contract columns found in the file + `_ligne`
+    problems: list[Problem] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    @property
+    def missing_columns(self) -> set[str]:
+        return {p.colonne for p in self.problems if p.regle == "COLONNE_MANQUANTE" and p.colonne}
+
+
+def decode(raw: bytes) -> tuple[str, str] | None:
+    """Text and encoding name, or None when the bytes are not a text file we accept."""
+    if any(raw.startswith(magic) for magic in _BINARY_MAGIC) or b"\x00" in raw:
+        return None
+    if raw.startswith(_UTF8_BOM):
+        raw = raw[len(_UTF8_BOM) :]
+        encoding = "utf-8-sig"
+    else:
+        encoding = "utf-8"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text, encoding = raw.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError:
+            return None
+    # Control characters other than tab and line breaks mean a binary or corrupted file.
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text[:100_000]):
+        return None
+    return text, encoding
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """`;` is the contract's delimiter; `,` is accepted when the header holds no `;`."""
+    if ";" in header_line:
+        return ";"
+    if "," in header_line:
+        return ","
+    return ";"
+
+
+def normalise_header(name: str) -> str:
+    return name.strip().strip("\ufeff").strip().lower()
+
+
+def _blank_to_null(col: str) -> pl.Expr:
+    stripped = pl.col(col).str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def normalise_column(col: str, kind: Kind) -> pl.Expr:
+    """The canonical text form of one column; values that cannot be read are left as they are."""
+    value = _blank_to_null(col)
+    if kind is Kind.CODE or kind is Kind.DEPT:
+        value = value.str.to_uppercase()
+    elif kind is Kind.CODES:
+        value = (
+            value.str.split("|")
+            .list.eval(pl.element().str.strip_chars().str.to_uppercase())
+            .list.join("|")
+        )
+    elif kind is Kind.DATE:
+        fr = value.str.extract_groups(_DATE_FR)
+        as_iso = pl.concat_str(
+            [fr.struct.field("3"), fr.struct.field("2"), fr.struct.field("1")], separator="-"
+        )
+        value = pl.when(value.str.contains(_DATE_FR)).then(as_iso).otherwise(value)
+    elif kind is Kind.BOOL:
+        upper = value.str.to_uppercase()
+        value = (
+            pl.when(upper.is_in(_TRUE))
+            .then(pl.lit("1"))
+            .when(upper.is_in(_FALSE))
+            .then(pl.lit("0"))
+            .otherwise(value)
+        )
+    elif kind is Kind.INT:
+        value = pl.when(value.str.contains(r"^0*\d+$")).then(
+            value.str.strip_chars_start("0").replace("", "0")
+        ).otherwise(value)
+    return value.alias(col)
+
+
+def read_table_file(path: Path, table: Table) -> ReadFile:
+    """Read one file of one table. Never raises on bad content: problems are returned."""
+    result = ReadFile(table=table, path=path)
+    name = path.name
+    decoded = decode(path.read_bytes())
+    if decoded is None:
+        result.problems.append(
+            Problem(
+                name,
+                None,
+                "FICHIER_ILLISIBLE",
+                "Le fichier n'est pas un CSV texte lisible (UTF-8 ou Windows-1252) : tableur, "
+                "archive ou fichier binaire enregistré sous l'extension .csv ?",
+            )
+        )
+        return result
+    text, result.encoding = decoded
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        result.problems.append(Problem(name, None, "FICHIER_ILLISIBLE", "Le fichier est vide."))
+        return result
+    result.delimiter = sniff_delimiter(lines[0])
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=result.delimiter))
+    header = [normalise_header(h) for h in rows[0]]
+    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    line_numbers = [i + 2 for i, r in enumerate(rows[1:]) if any(cell.strip() for cell in r)]
+
+    expected = set(table.column_names)
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            result.problems.append(
+                Problem(name, h, "COLONNE_EN_DOUBLE", f"La colonne « {h} » apparaît plusieurs fois.")
+            )
+        seen.add(h)
+    for h in sorted(seen - expected):
+        result.problems.append(
+            Problem(
+                name,
+                h or "(sans nom)",
+                "COLONNE_INCONNUE",
+                f"La colonne « {h or '(sans nom)'} » ne fait pas partie du contrat pour "
+                f"{table.name} : retirez-la (les colonnes hors contrat sont souvent des "
+                "données identifiantes).",
+            )
+        )
+    for c in table.column_names:
+        if c not in seen:
+            result.problems.append(
+                Problem(
+                    name,
+                    c,
+                    "COLONNE_MANQUANTE",
+                    f"La colonne obligatoire « {c} » est absente de {table.name}.",
+                )
+            )
+
+    width = len(header)
+    ragged = [n for n, r in zip(line_numbers, body, strict=True) if len(r) != width]
+    if ragged:
+        result.problems.append(
+            Problem(
+                name,
+                None,
+                "LIGNE_MAL_FORMEE",
+                f"{len(ragged)} ligne(s) n'ont pas {width} champs comme l'en-tête "
+                "(séparateur ou guillemets mal placés ?).",
+                lignes=ragged[:MAX_LINES],
+                nb=len(ragged),
+            )
+        )
+
+    keep = [i for i, h in enumerate(header) if h in expected and header.index(h) == i]
+    columns = {header[i]: [r[i] if i < len(r) else "" for r in body] for i in keep}
+    frame = pl.DataFrame(
+        {"_ligne": line_numbers, **columns},
+        schema={"_ligne": pl.Int64, **{c: pl.Utf8 for c in columns}},
+    )
+    result.frame = frame.with_columns(
+        normalise_column(c, table.column(c).kind) for c in columns
+    )
+    return result
