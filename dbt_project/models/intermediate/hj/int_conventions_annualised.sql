@@ -1,0 +1,43 @@
+-- One row per convention and year it is active, for the years its residence was delivered.
+-- The department is the residence's (marts.md: "of the residence for HJ facts"). A convention
+-- whose residence is not in a year's HJ deliveries is not counted that year: we do not know
+-- the residence's state then, and `part_places_cd` needs its capacity.
+
+with
+
+conventions as (
+
+    select * from {{ ref('stg_hj__conventions') }}
+
+),
+
+residences as (
+
+    select * from {{ ref('stg_hj__residences') }}
+
+),
+
+annualised as (
+
+    select
+        residences.annee_livraison as annee,
+        residences.dept,
+        conventions.dept_service,
+        conventions.id_residence,
+        conventions.id_convention,
+        conventions.financeur,
+        conventions.dept_financeur,
+        conventions.public,
+        conventions.modalite_financement,
+        conventions.places_reservees,
+        conventions.date_debut,
+        conventions.date_fin
+    from conventions
+    inner join residences
+        on conventions.dept_service = residences.dept_service
+        and conventions.id_residence = residences.id_residence
+    where {{ active_in_year('conventions.date_debut', 'conventions.date_fin', 'residences.annee_livraison') }}
+
+)
+
+select * from annualised

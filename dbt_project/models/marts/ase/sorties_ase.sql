@@ -1,0 +1,34 @@
+with
+
+exits as (
+
+    select * from {{ ref('int_sorties_matched') }}
+
+),
+
+delivered as (
+
+    select * from {{ ref('int_livraisons_ase_listed') }}
+
+),
+
+final as (
+
+    select
+        exits.annee,
+        exits.dept,
+        exits.tranche_age_sortie,
+        exits.logement_sortie,
+        exits.activite_sortie,
+        exits.ressources_sortie,
+        count(*) as nb_sorties
+    from exits
+    inner join delivered
+        on exits.dept = delivered.dept
+        and exits.annee = delivered.annee
+    group by all
+
+)
+
+select * from final
+order by annee, dept, tranche_age_sortie, logement_sortie, activite_sortie, ressources_sortie

@@ -1,0 +1,23 @@
+with
+
+source as (
+
+    select * from {{ source('audit', 'acceptees') }}
+
+),
+
+renamed as (
+
+    select
+        _livraison,
+        source,
+        dept as dept_service,
+        {{ display_dept('dept') }} as dept,
+        annee,
+        producteur,
+        promue_le
+    from source
+
+)
+
+select * from renamed

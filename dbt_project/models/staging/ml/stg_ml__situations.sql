@@ -1,0 +1,35 @@
+with
+
+source as (
+
+    select * from {{ source('ml', 'ml_situations') }}
+
+),
+
+renamed as (
+
+    select
+        _dept as dept_service,
+        {{ display_dept('_dept') }} as dept,
+        _annee as annee_livraison,
+        id_situation,
+        id_jeune,
+        type_situation,
+        date_debut,
+        date_fin,
+        _livraison,
+        _fichier,
+        _ligne,
+        _charge_le
+    from source
+
+),
+
+deduplicated as (
+
+    select * from renamed
+    {{ latest_per_key(['id_situation']) }}
+
+)
+
+select * from deduplicated

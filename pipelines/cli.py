@@ -1,0 +1,162 @@
+"""The `observatoire` command: parses arguments and calls `lib/` or the runner."""
+
+import argparse
+import datetime as dt
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from pipelines.lib.reference import DEFAULT_REGION
+from pipelines.lib.settings import EXPECTATIONS_DIR, Settings
+
+
+def _years(text: str) -> range:
+    try:
+        if "-" in text:
+            first, last = (int(x) for x in text.split("-", 1))
+        else:
+            first = last = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"années attendues sous la forme 2021-2024 : {text}") from exc
+    if not 1990 <= first <= last <= dt.date.today().year - 1:
+        raise argparse.ArgumentTypeError(
+            f"années attendues entre 1990 et {dt.date.today().year - 1} : {text}"
+        )
+    return range(first, last + 1)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"date attendue sous la forme AAAA-MM-JJ : {text}") from exc
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="observatoire",
+        description="Observatoire des parcours jeunes : livraisons ASE, Missions Locales et "
+        "Habitat Jeunes → contrôles → marts publiés.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="génère des livraisons de démonstration (synthétiques)")
+    gen.add_argument("--out", type=Path, default=Path("data/raw"))
+    gen.add_argument("--seed", type=int, default=2026)
+    gen.add_argument("--years", type=_years, default=range(2021, 2025), help="ex. 2021-2024")
+    gen.add_argument("--region", default=DEFAULT_REGION, help="code région COG (76 = Occitanie)")
+    gen.add_argument(
+        "--echelle", type=float, default=1.0, help="facteur de volume (1 = ordres de grandeur réels)"
+    )
+
+    run = sub.add_parser("run", help="contrôle, charge, modélise et publie toutes les livraisons")
+    run.add_argument("--raw", type=Path, default=Path("data/raw"))
+    run.add_argument("--warehouse", type=Path, default=Path("data/warehouse.duckdb"))
+    run.add_argument("--marts", type=Path, default=Path("data/marts"))
+    run.add_argument("--reports", type=Path, default=Path("data/reports"))
+    run.add_argument("--region", default=DEFAULT_REGION)
+    run.add_argument(
+        "--date-controle", type=_date, default=None, help="jour du contrôle (défaut : aujourd'hui)"
+    )
+
+    check = sub.add_parser(
+        "check", help="contrôle une livraison sans rien charger (à l'usage des partenaires)"
+    )
+    check.add_argument("dossier", type=Path, help="dossier <source>/<dept>/<annee>")
+    check.add_argument("--date-controle", type=_date, default=None)
+
+    exp = sub.add_parser("expectations", help="réécrit les suites Great Expectations du contrat")
+    exp.add_argument("--out", type=Path, default=EXPECTATIONS_DIR)
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from pipelines.lib.generator import generate
+
+    if args.out.exists() and any(args.out.rglob("*.csv")):
+        print(
+            f"{args.out} contient déjà des livraisons : choisissez un dossier vide "
+            "(les livraisons ne sont jamais écrasées)."
+        )
+        return 2
+    started = time.monotonic()
+    summary = generate(
+        args.out,
+        seed=args.seed,
+        years=args.years,
+        region_code=args.region,
+        scale=args.echelle,
+        progress=lambda m: print(f"  {m}"),
+    )
+    print(
+        f"{summary.deliveries} livraisons synthétiques écrites dans {args.out} "
+        f"en {time.monotonic() - started:.1f} s :"
+    )
+    for table, n in summary.rows.items():
+        print(f"  {table:<20} {n:>9} lignes")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pipelines.runner import print_summary, run_pipeline
+
+    settings = Settings(
+        raw_dir=args.raw,
+        warehouse=args.warehouse,
+        marts_dir=args.marts,
+        reports_dir=args.reports,
+        region=args.region,
+        check_date=args.date_controle,
+    )
+    summary = run_pipeline(settings)
+    print_summary(summary, settings)
+    return summary.exit_code
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pipelines.lib.deliveries import delivery_for_path
+    from pipelines.lib.gate import judge, read_delivery
+    from pipelines.lib.reports import report_markdown
+    from pipelines.runner import disable_telemetry
+
+    disable_telemetry()
+    try:
+        deliveries = delivery_for_path(args.dossier)
+    except ValueError as exc:
+        print(str(exc))
+        return 1
+    if not deliveries:
+        print(f"Aucun fichier CSV dans {args.dossier}.")
+        return 1
+    check_date = args.date_controle or dt.date.today()
+    verdicts = judge([read_delivery(d) for d in deliveries], EXPECTATIONS_DIR, check_date)
+    for verdict in verdicts.values():
+        print(report_markdown(verdict, check_date))
+    return 0 if all(v.accepted for v in verdicts.values()) else 1
+
+
+def _expectations(args: argparse.Namespace) -> int:
+    from pipelines.lib.expectations import write_suites
+    from pipelines.lib.reference import dept_codes
+
+    for path in write_suites(args.out, dept_codes()):
+        print(path)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Dagster flags beta parameters (backfill policy) at import; partners need not see it.
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
+    args = _parser().parse_args(argv)
+    handlers = {
+        "generate": _generate,
+        "run": _run,
+        "check": _check,
+        "expectations": _expectations,
+    }
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

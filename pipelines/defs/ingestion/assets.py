@@ -1,0 +1,87 @@
+"""Ingestion: land the deliveries of a run, then promote the accepted ones.
+
+`livraisons` reads each delivery of the run (one partition each) and lands its normalised rows;
+the quality gate (`defs/quality`) judges them; `raw/<table>` promotes only accepted deliveries,
+each replacing its own partition's rows in one transaction.
+"""
+
+import dagster as dg
+
+from pipelines.defs.ingestion.partitions import livraisons_partitions
+from pipelines.defs.resources import ObservatoireResource
+from pipelines.lib import warehouse
+from pipelines.lib.contract import TABLES
+from pipelines.lib.deliveries import discover
+from pipelines.lib.gate import read_delivery
+
+
+@dg.asset(
+    partitions_def=livraisons_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="ingestion",
+    kinds={"python", "duckdb"},
+    description="Lignes des livraisons en cours de contrôle (zone d'atterrissage, texte normalisé).",
+)
+def livraisons(
+    context: dg.AssetExecutionContext, observatoire: ObservatoireResource
+) -> dg.MaterializeResult:
+    settings = observatoire.settings
+    keys = set(context.partition_keys)
+    deliveries = [d for d in discover(settings.raw_dir) if d.key in keys]
+    gone = sorted(keys - {d.key for d in deliveries})
+    if gone:
+        context.log.warning(f"Livraisons introuvables dans {settings.raw_dir} : {', '.join(gone)}")
+    reads = []
+    for i, delivery in enumerate(deliveries, start=1):
+        reads.append(read_delivery(delivery))
+        if i % 25 == 0 or i == len(deliveries):
+            context.log.info(f"Lecture des livraisons : {i}/{len(deliveries)}")
+    with warehouse.connect(settings.warehouse) as con:
+        warehouse.ensure_schemas(con)
+        counts = warehouse.land(con, reads, context.run_id)
+    context.log.info(f"{sum(counts.values())} lignes déposées en zone d'atterrissage.")
+    return dg.MaterializeResult(
+        metadata={
+            "livraisons": len(deliveries),
+            "lignes": sum(counts.values()),
+            **{f"lignes_{t}": n for t, n in sorted(counts.items())},
+        }
+    )
+
+
+RAW_KEYS = [dg.AssetKey(["raw", t]) for t in TABLES]
+ACCEPTED_REGISTRY_KEY = dg.AssetKey(["audit", "acceptees"])
+
+
+@dg.multi_asset(
+    specs=[
+        *(
+            dg.AssetSpec(key, deps=[livraisons], group_name="ingestion", kinds={"duckdb"},
+                          description=f"Lignes typées des livraisons acceptées : {key.path[-1]}.")
+            for key in RAW_KEYS
+        ),
+        dg.AssetSpec(
+            ACCEPTED_REGISTRY_KEY,
+            deps=[livraisons],
+            group_name="ingestion",
+            kinds={"duckdb"},
+            description="Registre des livraisons en vigueur dans raw.",
+        ),
+    ],
+)
+def livraisons_acceptees(
+    context: dg.AssetExecutionContext, observatoire: ObservatoireResource
+):  # type: ignore[no-untyped-def]
+    """Promote the run's accepted deliveries (write–audit–publish: only after the gate)."""
+    settings = observatoire.settings
+    with warehouse.connect(settings.warehouse) as con:
+        promoted = warehouse.promote(con, context.run_id)
+        counts = warehouse.accepted_summary(con)
+    context.log.info(
+        f"{len(promoted)} livraison(s) promue(s) ; les livraisons inchangées ne sont pas réécrites."
+    )
+    for key in RAW_KEYS:
+        yield dg.MaterializeResult(asset_key=key, metadata={"lignes": counts[key.path[-1]]})
+    yield dg.MaterializeResult(
+        asset_key=ACCEPTED_REGISTRY_KEY, metadata={"livraisons_promues": len(promoted)}
+    )

@@ -1,0 +1,45 @@
+"""The platform's settings as a Dagster resource (paths, region, disclosure threshold)."""
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.lib.reference import DEFAULT_REGION
+from pipelines.lib.settings import Settings
+
+
+class ObservatoireResource(dg.ConfigurableResource):  # type: ignore[misc]
+    """Paths are relative to the working directory (the project root under `dagster dev`)."""
+
+    raw_dir: str = "data/raw"
+    warehouse: str = "data/warehouse.duckdb"
+    marts_dir: str = "data/marts"
+    reports_dir: str = "data/reports"
+    region: str = DEFAULT_REGION
+    seuil: int = 11
+    date_controle: str | None = None  # AAAA-MM-JJ; today when empty
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ObservatoireResource":
+        return cls(
+            raw_dir=str(settings.raw_dir),
+            warehouse=str(settings.warehouse),
+            marts_dir=str(settings.marts_dir),
+            reports_dir=str(settings.reports_dir),
+            region=settings.region,
+            seuil=settings.seuil,
+            date_controle=settings.check_date.isoformat() if settings.check_date else None,
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            raw_dir=Path(self.raw_dir),
+            warehouse=Path(self.warehouse),
+            marts_dir=Path(self.marts_dir),
+            reports_dir=Path(self.reports_dir),
+            region=self.region,
+            seuil=self.seuil,
+            check_date=dt.date.fromisoformat(self.date_controle) if self.date_controle else None,
+        ).resolved()

@@ -1,0 +1,38 @@
+"""dbt models, tests and unit tests as Dagster assets (dagster-dbt), on the same warehouse."""
+
+import json
+import os
+from collections import Counter
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from pipelines.defs.resources import ObservatoireResource
+from pipelines.defs.transformation.project import dbt_project
+from pipelines.defs.transformation.translator import ObservatoireTranslator
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=ObservatoireTranslator(),
+)
+def observatoire_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, observatoire: ObservatoireResource
+):  # type: ignore[no-untyped-def]
+    """`dbt build`: seeds, models, data tests and unit tests. A failing test fails the step, so
+    nothing is published from a warehouse whose tests did not pass."""
+    settings = observatoire.settings
+    # dbt's profile reads the warehouse path from the environment of its subprocess.
+    os.environ["OBSERVATOIRE_WAREHOUSE"] = str(settings.warehouse)
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
+    args = ["build", "--vars", json.dumps({"region": settings.region})]
+    invocation = dbt.cli(args, context=context)
+    yield from invocation.stream()
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    statuses = Counter(str(r.get("status")) for r in results)
+    context.log.info(
+        f"dbt : {len(results)} nœuds exécutés ("
+        + ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+        + ")."
+    )
