@@ -26,10 +26,10 @@ IDENTIFIER_PATTERNS = {
     "NIR": _B + r"[12][\s.]?\d{2}[\s.]?\d{2}[\s.]?(?:\d{2}|2[AB])[\s.]?\d{3}[\s.]?\d{3}[\s.]?\d{2}" + _E,
 }
 ID_JEUNE_PATTERN = r"^[0-9a-f]{64}$"
-YEAR_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+YEAR_MONTH_PATTERN = r"^\d{4}-(?:0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 INT_PATTERN = r"^[1-9]\d*$"
-COMMUNE_PATTERN = r"^(\d{5}|2[AB]\d{3})$"
+COMMUNE_PATTERN = r"^(?:\d{5}|2[AB]\d{3})$"
 DATE_MIN = "1990-01-01"
 # Suite parameter filled at validation time with the day the delivery is checked.
 CHECK_DATE_PARAMETER = "date_controle"
@@ -111,7 +111,7 @@ def build_suite(table: Table, dept_codes: list[str]) -> dict[str, Any]:
                     f"Code hors liste dans « {c} » (codes séparés par | parmi : "
                     f"{', '.join(col.codes)}).",
                     column=c,
-                    regex=rf"^({alternatives})(\|({alternatives}))*$",
+                    regex=rf"^(?:{alternatives})(?:\|(?:{alternatives}))*$",
                 )
             )
         elif col.kind is Kind.DEPT:

@@ -24,6 +24,7 @@ from pipelines.lib.contract import TABLES, Kind, Table, tables_of
 from pipelines.lib.deliveries import Delivery
 from pipelines.lib.expectations import (
     CHECK_DATE_PARAMETER,
+    ID_JEUNE_PATTERN,
     IDENTIFIER_PATTERNS,
     date_column,
     load_suite,
@@ -268,6 +269,9 @@ def _reference_problems(read: ReadDelivery) -> list[Problem]:
             else:
                 known = target.frame[ref.target].drop_nulls()
             values = rf.frame.select("_ligne", ref.column).drop_nulls(ref.column)
+            if ref.column == "id_jeune":
+                # A malformed key is reported as such, not also as an unknown person.
+                values = values.filter(pl.col(ref.column).str.contains(ID_JEUNE_PATTERN))
             unknown = values.filter(~pl.col(ref.column).is_in(known.implode()))
             if unknown.height:
                 lines = unknown["_ligne"].sort().to_list()

@@ -42,7 +42,8 @@ with_person as (
         {{ age_at('jeunes.annee_mois_naissance', 'spells.date_fin') }} as age_fin
     from spells
     left join jeunes
-        on spells.dept_service = jeunes.dept_service
+    on
+        spells.dept_service = jeunes.dept_service
         and spells.id_jeune = jeunes.id_jeune
 
 ),

@@ -30,8 +30,9 @@ exits as (
         mna,
         annee_mois_naissance
     from spells
-    where date_fin is not null
-      and age_fin >= 18
+    where
+        date_fin is not null
+        and age_fin >= 18
 
 ),
 
@@ -51,7 +52,8 @@ candidates as (
         ) as rang
     from exits
     inner join situations
-        on exits.dept_service = situations.dept_service
+    on
+        exits.dept_service = situations.dept_service
         and exits.id_jeune = situations.id_jeune
         and abs(situations.date_sortie - exits.date_sortie) <= 31
 
@@ -71,7 +73,8 @@ final as (
         coalesce(candidates.ressources_sortie, 'INCONNU') as ressources_sortie
     from exits
     left join candidates
-        on exits.dept_service = candidates.dept_service
+    on
+        exits.dept_service = candidates.dept_service
         and exits.id_jeune = candidates.id_jeune
         and exits.num_prise_en_charge = candidates.num_prise_en_charge
         and candidates.rang = 1

@@ -34,7 +34,8 @@ annualised as (
         conventions.date_fin
     from conventions
     inner join residences
-        on conventions.dept_service = residences.dept_service
+    on
+        conventions.dept_service = residences.dept_service
         and conventions.id_residence = residences.id_residence
     where {{ active_in_year('conventions.date_debut', 'conventions.date_fin', 'residences.annee_livraison') }}
 

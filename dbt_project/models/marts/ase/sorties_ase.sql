@@ -24,7 +24,8 @@ final as (
         count(*) as nb_sorties
     from exits
     inner join delivered
-        on exits.dept = delivered.dept
+    on
+        exits.dept = delivered.dept
         and exits.annee = delivered.annee
     group by all
 

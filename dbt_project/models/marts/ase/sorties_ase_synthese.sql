@@ -57,10 +57,12 @@ final as (
         coalesce(returns_per_year.nb_retours, 0) as nb_retours
     from delivered
     left join exits_per_year
-        on delivered.annee = exits_per_year.annee
+    on
+        delivered.annee = exits_per_year.annee
         and delivered.dept = exits_per_year.dept
     left join returns_per_year
-        on delivered.annee = returns_per_year.annee
+    on
+        delivered.annee = returns_per_year.annee
         and delivered.dept = returns_per_year.dept
 
 )

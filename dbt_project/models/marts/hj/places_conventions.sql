@@ -26,7 +26,8 @@ stays_in_year as (
         + 1 as journees
     from conventions
     inner join sejours
-        on conventions.dept_service = sejours.dept_service
+    on
+        conventions.dept_service = sejours.dept_service
         and conventions.id_convention = sejours.id_convention
     where {{ active_in_year('sejours.date_entree', 'sejours.date_sortie', 'conventions.annee') }}
 
@@ -63,7 +64,8 @@ final as (
         / (conventions.places_reservees * {{ days_in_year('conventions.annee') }}) as taux_occupation
     from conventions
     left join occupancy
-        on conventions.annee = occupancy.annee
+    on
+        conventions.annee = occupancy.annee
         and conventions.dept_service = occupancy.dept_service
         and conventions.id_convention = occupancy.id_convention
 

@@ -59,9 +59,11 @@ reserved as (
         cast(sum(case when financeur = 'CD' then places_reservees else 0 end) as bigint) as places_conventionnees_cd,
         cast(sum(case when public = 'CJM' then places_reservees else 0 end) as bigint) as places_cjm,
         cast(sum(case when public = 'EX_MNA' then places_reservees else 0 end) as bigint) as places_ex_mna,
-        cast(sum(case when public = 'MINEURS_PROTEGES' then places_reservees else 0 end) as bigint) as places_mineurs_proteges,
+        cast(sum(case when public = 'MINEURS_PROTEGES' then places_reservees else 0 end) as bigint)
+            as places_mineurs_proteges,
         cast(sum(case when public = 'ASE_TOUS' then places_reservees else 0 end) as bigint) as places_ase_tous,
-        cast(sum(case when public = 'JEUNES_RUPTURE' then places_reservees else 0 end) as bigint) as places_jeunes_rupture
+        cast(sum(case when public = 'JEUNES_RUPTURE' then places_reservees else 0 end) as bigint)
+            as places_jeunes_rupture
     from conventions
     group by annee, dept
 
@@ -85,10 +87,12 @@ final as (
         coalesce(reserved.places_conventionnees_cd, 0) / nullif(offer.capacite_places, 0) as part_places_cd
     from grid
     left join offer
-        on grid.annee = offer.annee
+    on
+        grid.annee = offer.annee
         and grid.dept = offer.dept
     left join reserved
-        on grid.annee = reserved.annee
+    on
+        grid.annee = reserved.annee
         and grid.dept = reserved.dept
 
 )

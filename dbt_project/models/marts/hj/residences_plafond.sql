@@ -40,7 +40,8 @@ final as (
             as depasse_plafond
     from residences
     left join places_cd
-        on residences.annee_livraison = places_cd.annee
+    on
+        residences.annee_livraison = places_cd.annee
         and residences.dept_service = places_cd.dept_service
         and residences.id_residence = places_cd.id_residence
 
