@@ -18,7 +18,9 @@ def _years(text: str) -> range:
         else:
             first = last = int(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"années attendues sous la forme 2021-2024 : {text}") from exc
+        raise argparse.ArgumentTypeError(
+            f"années attendues sous la forme 2021-2024 : {text}"
+        ) from exc
     if not 1990 <= first <= last <= dt.date.today().year - 1:
         raise argparse.ArgumentTypeError(
             f"années attendues entre 1990 et {dt.date.today().year - 1} : {text}"
@@ -30,7 +32,9 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"date attendue sous la forme AAAA-MM-JJ : {text}") from exc
+        raise argparse.ArgumentTypeError(
+            f"date attendue sous la forme AAAA-MM-JJ : {text}"
+        ) from exc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,7 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--years", type=_years, default=range(2021, 2025), help="ex. 2021-2024")
     gen.add_argument("--region", default=DEFAULT_REGION, help="code région COG (76 = Occitanie)")
     gen.add_argument(
-        "--echelle", type=float, default=1.0, help="facteur de volume (1 = ordres de grandeur réels)"
+        "--echelle",
+        type=float,
+        default=1.0,
+        help="facteur de volume (1 = ordres de grandeur réels)",
     )
 
     run = sub.add_parser("run", help="contrôle, charge, modélise et publie toutes les livraisons")

@@ -27,7 +27,8 @@ def build_definitions(
         loggers=loggers,
         resources={
             "observatoire": ObservatoireResource.from_settings(settings or Settings()),
-            # The dbt beside this interpreter: `.venv/bin/observatoire` runs without the venv on PATH.
+            # The dbt beside this interpreter: `.venv/bin/observatoire` runs without the venv
+            # on PATH.
             "dbt": DbtCliResource(
                 project_dir=dbt_project(), dbt_executable=str(Path(sys.executable).parent / "dbt")
             ),

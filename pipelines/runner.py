@@ -11,7 +11,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import dagster as dg
 
@@ -118,7 +117,10 @@ def run_pipeline(settings: Settings, say: Callable[[str], None] | None = None) -
     started = time.monotonic()
     deliveries = discover(settings.raw_dir)
     if not deliveries:
-        say(f"Aucune livraison trouvée dans {settings.raw_dir} (attendu : <source>/<dept>/<annee>/*.csv).")
+        say(
+            f"Aucune livraison trouvée dans {settings.raw_dir} "
+            "(attendu : <source>/<dept>/<annee>/*.csv)."
+        )
         return RunSummary(EXIT_FAILED, 0.0)
     say(f"{len(deliveries)} livraison(s) trouvée(s) dans {settings.raw_dir}.")
     keys = [d.key for d in deliveries]
@@ -152,7 +154,9 @@ def run_pipeline(settings: Settings, say: Callable[[str], None] | None = None) -
     return RunSummary(code, time.monotonic() - started, accepted, refused, failed, published)
 
 
-def print_summary(summary: RunSummary, settings: Settings, say: Callable[[str], None] = print) -> None:
+def print_summary(
+    summary: RunSummary, settings: Settings, say: Callable[[str], None] = print
+) -> None:
     settings = settings.resolved()
     say("")
     say("Résumé")
@@ -176,4 +180,3 @@ def print_summary(summary: RunSummary, settings: Settings, say: Callable[[str], 
     else:
         say("Échec du pipeline (code de sortie 1).")
     sys.stdout.flush()
-

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-from pipelines.lib.settings import EXPECTATIONS_DIR  # noqa: E402
+from pipelines.lib.settings import EXPECTATIONS_DIR
 
 CHECK_DATE = dt.date(2025, 6, 1)
 

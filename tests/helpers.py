@@ -45,7 +45,14 @@ def write_table(
     return path
 
 
-def write_delivery(root: Path, source: str, dept: str, annee: int, tables: dict[str, list[dict[str, object]]], **kw: object) -> Path:
+def write_delivery(
+    root: Path,
+    source: str,
+    dept: str,
+    annee: int,
+    tables: dict[str, list[dict[str, object]]],
+    **kw: object,
+) -> Path:
     folder = root / source / dept / str(annee)
     for table, rows in tables.items():
         write_table(folder, table, rows, **kw)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from pipelines.lib.reference import DEFAULT_REGION
 from pipelines.lib.settings import Settings
 
 
-class ObservatoireResource(dg.ConfigurableResource):  # type: ignore[misc]
+class ObservatoireResource(dg.ConfigurableResource):
     """Paths are relative to the working directory (the project root under `dagster dev`)."""
 
     raw_dir: str = "data/raw"

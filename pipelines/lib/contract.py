@@ -6,13 +6,13 @@ codes are part of the contract with partners: never rename them here without a c
 """
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 CONTRACT_VERSION = "v1"
 SOURCES = ("ase", "ml", "hj")
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a column is read and checked."""
 
     ID_JEUNE = "id_jeune"  # 64 lowercase hex characters

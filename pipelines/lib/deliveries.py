@@ -12,7 +12,9 @@ from pathlib import Path
 
 from pipelines.lib.contract import SOURCES
 
-_FILE = re.compile(r"^(?P<table>[a-z_]+?)(?:__(?P<producteur>[A-Za-z0-9_-]+))?\.csv$", re.IGNORECASE)
+_FILE = re.compile(
+    r"^(?P<table>[a-z_]+?)(?:__(?P<producteur>[A-Za-z0-9_-]+))?\.csv$", re.IGNORECASE
+)
 _YEAR = re.compile(r"^\d{4}$")
 
 
@@ -107,7 +109,9 @@ def discover(raw_dir: Path) -> list[Delivery]:
                 if not _YEAR.match(year_dir.name):
                     continue
                 found.extend(
-                    delivery_from_folder(year_dir, source, dept_dir.name.upper(), int(year_dir.name))
+                    delivery_from_folder(
+                        year_dir, source, dept_dir.name.upper(), int(year_dir.name)
+                    )
                 )
     return sorted(found, key=lambda d: d.key)
 

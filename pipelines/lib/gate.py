@@ -127,9 +127,7 @@ def _validation_frame(table: Table, parts: list[tuple[str, pl.DataFrame]]) -> An
     combined = pl.concat(frames, how="vertical")
     dates = [
         pl.col(c.name)
-        .str.strptime(
-            pl.Date, "%Y-%m-%d" if c.kind is Kind.DATE else "%Y-%m", strict=False
-        )
+        .str.strptime(pl.Date, "%Y-%m-%d" if c.kind is Kind.DATE else "%Y-%m", strict=False)
         .alias(date_column(c.name))
         for c in table.columns
         if c.kind in (Kind.DATE, Kind.YEAR_MONTH)
@@ -154,9 +152,9 @@ class _Validator:
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         source = self.context.data_sources.add_pandas("livraisons")
-        self.batch_definition = source.add_dataframe_asset("lignes").add_batch_definition_whole_dataframe(
-            "toutes"
-        )
+        self.batch_definition = source.add_dataframe_asset(
+            "lignes"
+        ).add_batch_definition_whole_dataframe("toutes")
 
     @staticmethod
     def _kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +209,9 @@ def _row_problems(
         column = kwargs.get("column") or kwargs.get("column_A") or ", ".join(table.key)
         column = column.removesuffix("__date")
         if _raised(r.exception_info):
-            raise RuntimeError(f"Great Expectations failed on {table.name}.{column}: {r.exception_info}")
+            raise RuntimeError(
+                f"Great Expectations failed on {table.name}.{column}: {r.exception_info}"
+            )
         rows = r.result.get("unexpected_index_list") or []
         by_delivery: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in rows:

@@ -38,8 +38,16 @@ ASE_PERSONS_PER_COHORT_OCCITANIE = 2_800  # persons of one birth cohort in care 
 CONVENTIONS_OCCITANIE: dict[str, list[tuple[str, int, str, str | None]]] = {
     "11": [("CJM", 16, "CD", "11"), ("EX_MNA", 15, "CD", "11")],
     "12": [("CJM", 12, "CD", "12"), ("ASE_TOUS", 12, "CD", "12")],
-    "30": [("CJM", 50, "CD", "30"), ("EX_MNA", 50, "CD", "30"), ("MINEURS_PROTEGES", 18, "CD", "30")],
-    "31": [("CJM", 40, "CD", "31"), ("EX_MNA", 35, "CD", "31"), ("JEUNES_RUPTURE", 10, "ETAT", None)],
+    "30": [
+        ("CJM", 50, "CD", "30"),
+        ("EX_MNA", 50, "CD", "30"),
+        ("MINEURS_PROTEGES", 18, "CD", "30"),
+    ],
+    "31": [
+        ("CJM", 40, "CD", "31"),
+        ("EX_MNA", 35, "CD", "31"),
+        ("JEUNES_RUPTURE", 10, "ETAT", None),
+    ],
     "34": [
         ("CJM", 9, "CD", "34"),
         ("EX_MNA", 16, "CD", "34"),
@@ -166,18 +174,41 @@ class AsePerson:
 
 def _minor_measure(rng: random.Random, mna: bool) -> tuple[str, str]:
     if mna:
-        kind = _weighted(rng, {"ACCUEIL_PROVISOIRE": 0.55, "PLACEMENT_JUDICIAIRE": 0.4, "TUTELLE": 0.05})
-        mode = _weighted(rng, {"MECS": 0.45, "FOYER_ENFANCE": 0.2, "HOTEL": 0.15, "LIEU_DE_VIE": 0.1, "ASSISTANT_FAMILIAL": 0.1})
+        kind = _weighted(
+            rng, {"ACCUEIL_PROVISOIRE": 0.55, "PLACEMENT_JUDICIAIRE": 0.4, "TUTELLE": 0.05}
+        )
+        mode = _weighted(
+            rng,
+            {
+                "MECS": 0.45,
+                "FOYER_ENFANCE": 0.2,
+                "HOTEL": 0.15,
+                "LIEU_DE_VIE": 0.1,
+                "ASSISTANT_FAMILIAL": 0.1,
+            },
+        )
         return kind, mode
     kind = _weighted(
         rng,
-        {"AED": 0.12, "AEMO": 0.18, "ACCUEIL_PROVISOIRE": 0.2, "PLACEMENT_JUDICIAIRE": 0.45, "TUTELLE": 0.05},
+        {
+            "AED": 0.12,
+            "AEMO": 0.18,
+            "ACCUEIL_PROVISOIRE": 0.2,
+            "PLACEMENT_JUDICIAIRE": 0.45,
+            "TUTELLE": 0.05,
+        },
     )
     if kind in ("AED", "AEMO"):
         return kind, "DOMICILE"
     mode = _weighted(
         rng,
-        {"ASSISTANT_FAMILIAL": 0.45, "MECS": 0.3, "FOYER_ENFANCE": 0.1, "LIEU_DE_VIE": 0.08, "TIERS_DIGNE_DE_CONFIANCE": 0.07},
+        {
+            "ASSISTANT_FAMILIAL": 0.45,
+            "MECS": 0.3,
+            "FOYER_ENFANCE": 0.1,
+            "LIEU_DE_VIE": 0.08,
+            "TIERS_DIGNE_DE_CONFIANCE": 0.07,
+        },
     )
     return kind, mode
 
@@ -198,7 +229,16 @@ def _simulate_person(rng: random.Random, p: AsePerson, horizon: D, truth: Truth)
         motif = "RELAIS_AUTRE_MESURE"
         if end >= majority - DAY:
             end, motif = majority - DAY, "MAJORITE"
-        p.measures.append(dict(id_mesure=truth.next_id(f"M{p.dept}"), type_mesure=kind, mode_accueil=mode, date_debut=cursor, date_fin=end, motif_fin=motif))
+        p.measures.append(
+            dict(
+                id_mesure=truth.next_id(f"M{p.dept}"),
+                type_mesure=kind,
+                mode_accueil=mode,
+                date_debut=cursor,
+                date_fin=end,
+                motif_fin=motif,
+            )
+        )
         if motif == "MAJORITE":
             break
         roll = rng.random()
@@ -210,7 +250,9 @@ def _simulate_person(rng: random.Random, p: AsePerson, horizon: D, truth: Truth)
             p.measures[-1]["motif_fin"] = "RETOUR_EN_FAMILLE"
             cursor = end + dt.timedelta(days=rng.randint(60, 700))
         else:
-            p.measures[-1]["motif_fin"] = _weighted(rng, {"RETOUR_EN_FAMILLE": 0.7, "DEMENAGEMENT": 0.2, "AUTRE": 0.1})
+            p.measures[-1]["motif_fin"] = _weighted(
+                rng, {"RETOUR_EN_FAMILLE": 0.7, "DEMENAGEMENT": 0.2, "AUTRE": 0.1}
+            )
             return
     if not p.measures or p.measures[-1]["motif_fin"] != "MAJORITE":
         return
@@ -226,13 +268,37 @@ def _simulate_person(rng: random.Random, p: AsePerson, horizon: D, truth: Truth)
         kind = "APJM" if rng.random() < 0.6 else "CJM"
         mode = _weighted(
             rng,
-            {"LOGEMENT_AUTONOME": 0.3, "HABITAT_JEUNES": 0.2, "MECS": 0.15, "ASSISTANT_FAMILIAL": 0.15, "HOTEL": 0.08 if p.mna else 0.02, "AUTRE": 0.1},
+            {
+                "LOGEMENT_AUTONOME": 0.3,
+                "HABITAT_JEUNES": 0.2,
+                "MECS": 0.15,
+                "ASSISTANT_FAMILIAL": 0.15,
+                "HOTEL": 0.08 if p.mna else 0.02,
+                "AUTRE": 0.1,
+            },
         )
         end = cursor + dt.timedelta(days=rng.randint(120, 720))
-        motif = _weighted(rng, {"FIN_CONTRAT_JEUNE_MAJEUR": 0.5, "AUTONOMIE": 0.25, "DEMANDE_DU_JEUNE": 0.15, "AUTRE": 0.1})
+        motif = _weighted(
+            rng,
+            {
+                "FIN_CONTRAT_JEUNE_MAJEUR": 0.5,
+                "AUTONOMIE": 0.25,
+                "DEMANDE_DU_JEUNE": 0.15,
+                "AUTRE": 0.1,
+            },
+        )
         if end >= end_of_care:
             end, motif = end_of_care, "FIN_CONTRAT_JEUNE_MAJEUR"
-        p.measures.append(dict(id_mesure=truth.next_id(f"M{p.dept}"), type_mesure=kind, mode_accueil=mode, date_debut=cursor, date_fin=end, motif_fin=motif))
+        p.measures.append(
+            dict(
+                id_mesure=truth.next_id(f"M{p.dept}"),
+                type_mesure=kind,
+                mode_accueil=mode,
+                date_debut=cursor,
+                date_fin=end,
+                motif_fin=motif,
+            )
+        )
         if motif != "FIN_CONTRAT_JEUNE_MAJEUR" or rng.random() < 0.7 or end >= end_of_care:
             break
         cursor = end + dt.timedelta(days=rng.randint(1, 20))  # renewal
@@ -256,13 +322,40 @@ def _age_at(naissance: D, day: D) -> int:
 
 
 SITUATION_WEIGHTS = {
-    "logement_sortie": {"LOGEMENT_AUTONOME": 0.2, "LOGEMENT_SOCIAL": 0.08, "HABITAT_JEUNES": 0.12, "FAMILLE_PROCHES": 0.25, "HEBERGEMENT_INSERTION": 0.1, "HEBERGEMENT_URGENCE": 0.06, "SANS_SOLUTION": 0.07, "INCONNU": 0.12},
-    "activite_sortie": {"EMPLOI": 0.15, "ALTERNANCE": 0.1, "FORMATION": 0.2, "ETUDES": 0.1, "CEJ": 0.12, "AUTRE_ACCOMPAGNEMENT": 0.08, "SANS_ACTIVITE": 0.13, "INCONNU": 0.12},
-    "ressources_sortie": {"SALAIRE": 0.25, "ALLOCATION_CEJ": 0.12, "BOURSE": 0.1, "AUTRES_AIDES": 0.25, "AUCUNE": 0.14, "INCONNU": 0.14},
+    "logement_sortie": {
+        "LOGEMENT_AUTONOME": 0.2,
+        "LOGEMENT_SOCIAL": 0.08,
+        "HABITAT_JEUNES": 0.12,
+        "FAMILLE_PROCHES": 0.25,
+        "HEBERGEMENT_INSERTION": 0.1,
+        "HEBERGEMENT_URGENCE": 0.06,
+        "SANS_SOLUTION": 0.07,
+        "INCONNU": 0.12,
+    },
+    "activite_sortie": {
+        "EMPLOI": 0.15,
+        "ALTERNANCE": 0.1,
+        "FORMATION": 0.2,
+        "ETUDES": 0.1,
+        "CEJ": 0.12,
+        "AUTRE_ACCOMPAGNEMENT": 0.08,
+        "SANS_ACTIVITE": 0.13,
+        "INCONNU": 0.12,
+    },
+    "ressources_sortie": {
+        "SALAIRE": 0.25,
+        "ALLOCATION_CEJ": 0.12,
+        "BOURSE": 0.1,
+        "AUTRES_AIDES": 0.25,
+        "AUCUNE": 0.14,
+        "INCONNU": 0.14,
+    },
 }
 
 
-def _simulate_ase(rng: random.Random, region: Region, years: range, horizon: D, scale: float, truth: Truth) -> list[AsePerson]:
+def _simulate_ase(
+    rng: random.Random, region: Region, years: range, horizon: D, scale: float, truth: Truth
+) -> list[AsePerson]:
     persons: list[AsePerson] = []
     per_cohort = ASE_PERSONS_PER_COHORT_OCCITANIE * region.population / OCCITANIE_POPULATION * scale
     # Cohorts that are 14 to 21 at some time during the demo years.
@@ -270,25 +363,49 @@ def _simulate_ase(rng: random.Random, region: Region, years: range, horizon: D, 
         for dept in region.depts:
             for _ in range(round(per_cohort * region.weights[dept] * rng.uniform(0.85, 1.15))):
                 naissance = D(birth_year, rng.randint(1, 12), 1)
-                p = AsePerson(_hex(rng), dept, rng.choice("FM") if rng.random() > 0.3 else "M", naissance, rng.random() < 0.2)
+                p = AsePerson(
+                    _hex(rng),
+                    dept,
+                    rng.choice("FM") if rng.random() > 0.3 else "M",
+                    naissance,
+                    rng.random() < 0.2,
+                )
                 if p.mna:
                     p.sexe = "M" if rng.random() < 0.9 else "F"
                 _simulate_person(rng, p, horizon, truth)
                 if p.measures:
                     persons.append(p)
     for p in persons:
-        truth.add("ase_jeunes", dept=p.dept, id_jeune=p.id_jeune, sexe=p.sexe, annee_mois_naissance=_bym(p.naissance), mna=p.mna,
-                  date_premiere_prise_en_charge=p.measures[0]["date_debut"] if rng.random() < 0.8 else None)
+        truth.add(
+            "ase_jeunes",
+            dept=p.dept,
+            id_jeune=p.id_jeune,
+            sexe=p.sexe,
+            annee_mois_naissance=_bym(p.naissance),
+            mna=p.mna,
+            date_premiere_prise_en_charge=p.measures[0]["date_debut"]
+            if rng.random() < 0.8
+            else None,
+        )
         for m in p.measures:
             truth.add("ase_mesures", dept=p.dept, id_jeune=p.id_jeune, **m)
         majority = p.majority()
         seventeen = _add_years(p.naissance, 17)
         spells = _spells(p.measures)
         if any(s <= seventeen <= e for s, e in spells) and rng.random() < 0.65:
-            when = seventeen + dt.timedelta(days=rng.randint(0 if rng.random() < 0.93 else -40, 330))
-            truth.add("ase_entretiens", dept=p.dept, id_jeune=p.id_jeune, type_entretien="ENTRETIEN_17_ANS", date_entretien=when,
-                      partenaires="|".join(sorted(rng.sample(c.PARTENAIRES_ENTRETIEN, rng.randint(0, 2)))) or None)
-        for s, e in spells:
+            when = seventeen + dt.timedelta(
+                days=rng.randint(0 if rng.random() < 0.93 else -40, 330)
+            )
+            truth.add(
+                "ase_entretiens",
+                dept=p.dept,
+                id_jeune=p.id_jeune,
+                type_entretien="ENTRETIEN_17_ANS",
+                date_entretien=when,
+                partenaires="|".join(sorted(rng.sample(c.PARTENAIRES_ENTRETIEN, rng.randint(0, 2))))
+                or None,
+            )
+        for _start, e in spells:
             age = _age_at(p.naissance, e)
             if age < 17 or e > horizon:
                 continue
@@ -299,20 +416,41 @@ def _simulate_ase(rng: random.Random, region: Region, years: range, horizon: D, 
                 situation = {k: _weighted(rng, w) for k, w in SITUATION_WEIGHTS.items()}
                 if rng.random() < 0.08:
                     situation = dict.fromkeys(situation, "INCONNU")
-                if age < 18 or (e < majority + dt.timedelta(days=40)):
-                    # Leaving at 18 without a young-adult measure: more dry exits.
-                    if rng.random() < 0.15:
-                        situation["logement_sortie"] = "SANS_SOLUTION"
-                truth.add("ase_sorties", dept=p.dept, id_jeune=p.id_jeune, date_sortie=e + dt.timedelta(days=offset), **situation)
+                # Leaving at 18 without a young-adult measure: more dry exits.
+                leaves_at_majority = age < 18 or e < majority + dt.timedelta(days=40)
+                if leaves_at_majority and rng.random() < 0.15:
+                    situation["logement_sortie"] = "SANS_SOLUTION"
+                truth.add(
+                    "ase_sorties",
+                    dept=p.dept,
+                    id_jeune=p.id_jeune,
+                    date_sortie=e + dt.timedelta(days=offset),
+                    **situation,
+                )
             if age >= 18 and rng.random() < 0.45:
-                truth.add("ase_entretiens", dept=p.dept, id_jeune=p.id_jeune, type_entretien="ENTRETIEN_POST_SORTIE",
-                          date_entretien=e + dt.timedelta(days=rng.randint(150, 210)), partenaires="ADEPAPE" if rng.random() < 0.2 else None)
+                truth.add(
+                    "ase_entretiens",
+                    dept=p.dept,
+                    id_jeune=p.id_jeune,
+                    type_entretien="ENTRETIEN_POST_SORTIE",
+                    date_entretien=e + dt.timedelta(days=rng.randint(150, 210)),
+                    partenaires="ADEPAPE" if rng.random() < 0.2 else None,
+                )
         for m in p.measures:
             if m["type_mesure"] in c.MESURES_JEUNE_MAJEUR and rng.random() < 0.7:
                 start = m["date_debut"]
                 assert isinstance(start, D)
-                needs = {b: (None if rng.random() < 0.12 else rng.random() < 0.7) for b in c.BESOINS_AUTONOMIE}
-                truth.add("ase_autonomie", dept=p.dept, id_jeune=p.id_jeune, date_projet=start + dt.timedelta(days=rng.randint(0, 60)), **needs)
+                needs = {
+                    b: (None if rng.random() < 0.12 else rng.random() < 0.7)
+                    for b in c.BESOINS_AUTONOMIE
+                }
+                truth.add(
+                    "ase_autonomie",
+                    dept=p.dept,
+                    id_jeune=p.id_jeune,
+                    date_projet=start + dt.timedelta(days=rng.randint(0, 60)),
+                    **needs,
+                )
     return persons
 
 
@@ -321,39 +459,132 @@ def _simulate_ase(rng: random.Random, region: Region, years: range, horizon: D, 
 # --------------------------------------------------------------------------------------------
 
 
-def _ml_accompaniments(rng: random.Random, truth: Truth, dept: str, code_ml: str, id_jeune: str, first: D, horizon: D, prefer_cej: bool, naissance: D) -> None:
+def _ml_accompaniments(
+    rng: random.Random,
+    truth: Truth,
+    dept: str,
+    code_ml: str,
+    id_jeune: str,
+    first: D,
+    horizon: D,
+    prefer_cej: bool,
+    naissance: D,
+) -> None:
     cursor = first + dt.timedelta(days=rng.randint(0, 45))
     for _ in range(1 if rng.random() < 0.7 else 2):
         if cursor > horizon:
             return
         age = _age_at(naissance, cursor)
-        options = {"PACEA": 0.45, "CEJ": 0.3, "CEJ_JR": 0.05, "AUTRE": 0.12, "OBLIGATION_FORMATION": 0.08 if age < 18 else 0.0}
+        options = {
+            "PACEA": 0.45,
+            "CEJ": 0.3,
+            "CEJ_JR": 0.05,
+            "AUTRE": 0.12,
+            "OBLIGATION_FORMATION": 0.08 if age < 18 else 0.0,
+        }
         if prefer_cej and age >= 18:
             options = {"CEJ": 0.75, "CEJ_JR": 0.1, "PACEA": 0.15}
         dispositif = _weighted(rng, options)
         length = rng.randint(180, 365) if dispositif.startswith("CEJ") else rng.randint(60, 720)
         end = cursor + dt.timedelta(days=length)
-        truth.add("ml_accompagnements", dept=dept, producteur=code_ml, id_accompagnement=truth.next_id(f"A{code_ml}"), id_jeune=id_jeune, code_ml=code_ml,
-                  dispositif=dispositif, date_entree=cursor, date_sortie=end, motif_sortie=_weighted(rng, {"EMPLOI_DURABLE": 0.25, "FORMATION_QUALIFIANTE": 0.15, "FIN_DE_DROITS": 0.3, "ABANDON": 0.15, "DEMENAGEMENT": 0.05, "AUTRE": 0.1}))
+        truth.add(
+            "ml_accompagnements",
+            dept=dept,
+            producteur=code_ml,
+            id_accompagnement=truth.next_id(f"A{code_ml}"),
+            id_jeune=id_jeune,
+            code_ml=code_ml,
+            dispositif=dispositif,
+            date_entree=cursor,
+            date_sortie=end,
+            motif_sortie=_weighted(
+                rng,
+                {
+                    "EMPLOI_DURABLE": 0.25,
+                    "FORMATION_QUALIFIANTE": 0.15,
+                    "FIN_DE_DROITS": 0.3,
+                    "ABANDON": 0.15,
+                    "DEMENAGEMENT": 0.05,
+                    "AUTRE": 0.1,
+                },
+            ),
+        )
         if rng.random() < 0.55:
             s = cursor + dt.timedelta(days=rng.randint(20, 200))
-            truth.add("ml_situations", dept=dept, producteur=code_ml, id_situation=truth.next_id(f"S{code_ml}"), id_jeune=id_jeune,
-                      type_situation=_weighted(rng, {"EMPLOI_CDD": 0.3, "EMPLOI_CDI": 0.1, "ALTERNANCE": 0.15, "FORMATION": 0.25, "IMMERSION_PMSMP": 0.12, "SERVICE_CIVIQUE": 0.08}),
-                      date_debut=s, date_fin=s + dt.timedelta(days=rng.randint(10, 400)))
+            truth.add(
+                "ml_situations",
+                dept=dept,
+                producteur=code_ml,
+                id_situation=truth.next_id(f"S{code_ml}"),
+                id_jeune=id_jeune,
+                type_situation=_weighted(
+                    rng,
+                    {
+                        "EMPLOI_CDD": 0.3,
+                        "EMPLOI_CDI": 0.1,
+                        "ALTERNANCE": 0.15,
+                        "FORMATION": 0.25,
+                        "IMMERSION_PMSMP": 0.12,
+                        "SERVICE_CIVIQUE": 0.08,
+                    },
+                ),
+                date_debut=s,
+                date_fin=s + dt.timedelta(days=rng.randint(10, 400)),
+            )
         cursor = end + dt.timedelta(days=rng.randint(1, 150))
 
 
-def _ml_person(rng: random.Random, truth: Truth, region: Region, dept: str, id_jeune: str, sexe: str, naissance: D, first: D, horizon: D, parcours_ase: bool | None, prefer_cej: bool) -> None:
+def _ml_person(
+    rng: random.Random,
+    truth: Truth,
+    region: Region,
+    dept: str,
+    id_jeune: str,
+    sexe: str,
+    naissance: D,
+    first: D,
+    horizon: D,
+    parcours_ase: bool | None,
+    prefer_cej: bool,
+) -> None:
     code_ml = rng.choice(region.missions_locales[dept])
     codes, weights = region.communes[dept]
-    commune = codes[int(np.searchsorted(np.cumsum(weights), rng.random() * 0.999999))] if rng.random() < 0.95 else None
-    truth.add("ml_jeunes", dept=dept, producteur=code_ml, id_jeune=id_jeune, code_ml=code_ml, sexe=sexe, annee_mois_naissance=_bym(naissance),
-              commune_residence=commune, date_premier_accueil=first, niveau_formation=_weighted(rng, {"INFRA_3": 0.3, "3": 0.3, "4": 0.3, "5": 0.07, "6_PLUS": 0.03}) if rng.random() < 0.9 else None,
-              rqth=rng.random() < 0.05, qpv=rng.random() < 0.2 if rng.random() < 0.9 else None, parcours_ase=parcours_ase)
+    commune = (
+        codes[int(np.searchsorted(np.cumsum(weights), rng.random() * 0.999999))]
+        if rng.random() < 0.95
+        else None
+    )
+    truth.add(
+        "ml_jeunes",
+        dept=dept,
+        producteur=code_ml,
+        id_jeune=id_jeune,
+        code_ml=code_ml,
+        sexe=sexe,
+        annee_mois_naissance=_bym(naissance),
+        commune_residence=commune,
+        date_premier_accueil=first,
+        niveau_formation=_weighted(
+            rng, {"INFRA_3": 0.3, "3": 0.3, "4": 0.3, "5": 0.07, "6_PLUS": 0.03}
+        )
+        if rng.random() < 0.9
+        else None,
+        rqth=rng.random() < 0.05,
+        qpv=rng.random() < 0.2 if rng.random() < 0.9 else None,
+        parcours_ase=parcours_ase,
+    )
     _ml_accompaniments(rng, truth, dept, code_ml, id_jeune, first, horizon, prefer_cej, naissance)
 
 
-def _simulate_ml(rng: random.Random, region: Region, years: range, horizon: D, scale: float, ase: list[AsePerson], truth: Truth) -> list[tuple[str, str, D]]:
+def _simulate_ml(
+    rng: random.Random,
+    region: Region,
+    years: range,
+    horizon: D,
+    scale: float,
+    ase: list[AsePerson],
+    truth: Truth,
+) -> list[tuple[str, str, D]]:
     """Mission Locale pathways; returns (id_jeune, dept, first contact) of the general public."""
     public: list[tuple[str, str, D]] = []
     per_year = ML_YOUNG_PER_YEAR_OCCITANIE * region.population / OCCITANIE_POPULATION * scale / 2.4
@@ -365,7 +596,19 @@ def _simulate_ml(rng: random.Random, region: Region, years: range, horizon: D, s
                     continue
                 naissance = D(first.year - rng.randint(16, 25), rng.randint(1, 12), 1)
                 id_jeune = _hex(rng)
-                _ml_person(rng, truth, region, dept, id_jeune, rng.choice("FM"), naissance, first, horizon, None if rng.random() < 0.7 else False, False)
+                _ml_person(
+                    rng,
+                    truth,
+                    region,
+                    dept,
+                    id_jeune,
+                    rng.choice("FM"),
+                    naissance,
+                    first,
+                    horizon,
+                    None if rng.random() < 0.7 else False,
+                    False,
+                )
                 public.append((id_jeune, dept, first))
     # Young people leaving care: most meet a Mission Locale (the CEJ is to be offered to them).
     for p in ase:
@@ -374,13 +617,28 @@ def _simulate_ml(rng: random.Random, region: Region, years: range, horizon: D, s
         if rng.random() > (0.7 if p.mna else 0.55):
             continue
         anchor = p.exits[0][0] if p.exits else p.majority()
-        first = max(_add_years(p.naissance, 16) + dt.timedelta(days=200), anchor + dt.timedelta(days=rng.randint(-300, 330)))
+        first = max(
+            _add_years(p.naissance, 16) + dt.timedelta(days=200),
+            anchor + dt.timedelta(days=rng.randint(-300, 330)),
+        )
         if first > horizon:
             continue
         dept = p.dept if rng.random() < 0.85 else rng.choice(region.depts)
         declared = rng.random()
         parcours = True if declared < 0.35 else (False if declared < 0.4 else None)
-        _ml_person(rng, truth, region, dept, p.id_jeune, p.sexe, p.naissance, first, horizon, parcours, prefer_cej=rng.random() < 0.7)
+        _ml_person(
+            rng,
+            truth,
+            region,
+            dept,
+            p.id_jeune,
+            p.sexe,
+            p.naissance,
+            first,
+            horizon,
+            parcours,
+            prefer_cej=rng.random() < 0.7,
+        )
     return public
 
 
@@ -389,7 +647,15 @@ def _simulate_ml(rng: random.Random, region: Region, years: range, horizon: D, s
 # --------------------------------------------------------------------------------------------
 
 
-def _simulate_hj(rng: random.Random, region: Region, years: range, horizon: D, ase: list[AsePerson], public: list[tuple[str, str, D]], truth: Truth) -> None:
+def _simulate_hj(
+    rng: random.Random,
+    region: Region,
+    years: range,
+    horizon: D,
+    ase: list[AsePerson],
+    public: list[tuple[str, str, D]],
+    truth: Truth,
+) -> None:
     occitanie = region.code == DEFAULT_REGION
     no_offer = NO_HJ_OFFER_OCCITANIE if occitanie else set()
     n_res = round(HJ_RESIDENCES_PER_OCCITANIE * region.population / OCCITANIE_POPULATION)
@@ -407,12 +673,25 @@ def _simulate_hj(rng: random.Random, region: Region, years: range, horizon: D, a
         residences = []
         for i in range(k):
             asso = f"HJ{dept}{(i % n_assoc) + 1:02d}"
-            capacity = max(10, int(rng.gauss(HJ_PLACES_PER_OCCITANIE / HJ_RESIDENCES_PER_OCCITANIE, 22)))
+            capacity = max(
+                10, int(rng.gauss(HJ_PLACES_PER_OCCITANIE / HJ_RESIDENCES_PER_OCCITANIE, 22))
+            )
             codes, weights = region.communes[dept]
             commune = codes[int(np.searchsorted(np.cumsum(weights), rng.random() * 0.999999))]
-            res = dict(dept=dept, producteur=asso, id_residence=f"R{dept}{i + 1:03d}", nom_residence=f"Résidence Habitat Jeunes n°{i + 1} – {dept}",
-                       association=f"Association Habitat Jeunes {asso}", hj_dept=dept, commune=commune, capacite_places=capacity,
-                       nb_logements=max(1, int(capacity * rng.uniform(0.7, 0.95))), type_offre=_weighted(rng, {"COLLECTIF": 0.55, "DIFFUS": 0.15, "IML": 0.1, "MIXTE": 0.2}))
+            res = dict(
+                dept=dept,
+                producteur=asso,
+                id_residence=f"R{dept}{i + 1:03d}",
+                nom_residence=f"Résidence Habitat Jeunes n°{i + 1} – {dept}",
+                association=f"Association Habitat Jeunes {asso}",
+                hj_dept=dept,
+                commune=commune,
+                capacite_places=capacity,
+                nb_logements=max(1, int(capacity * rng.uniform(0.7, 0.95))),
+                type_offre=_weighted(
+                    rng, {"COLLECTIF": 0.55, "DIFFUS": 0.15, "IML": 0.1, "MIXTE": 0.2}
+                ),
+            )
             residences.append(res)
             truth.add("hj_residences", **res)
         conventions = CONVENTIONS_OCCITANIE.get(dept, []) if occitanie else []
@@ -420,28 +699,77 @@ def _simulate_hj(rng: random.Random, region: Region, years: range, horizon: D, a
         for j, (public_code, places, financeur, dept_financeur) in enumerate(conventions):
             res = residences[j % len(residences)]
             start = D(rng.randint(years.start - 4, years.start), rng.choice([1, 4, 9]), 1)
-            end = None if rng.random() < 0.6 else D(rng.randint(years.start + 1, years.stop + 2), 12, 31)
-            row = dict(dept=dept, producteur=res["producteur"], id_convention=f"C{dept}{j + 1:02d}", id_residence=res["id_residence"], financeur=financeur,
-                       dept_financeur=dept_financeur, public=public_code, places_reservees=places,
-                       modalite_financement=_weighted(rng, {"PRIX_DE_JOURNEE": 0.5, "SUBVENTION": 0.3, "DOTATION_GLOBALE": 0.2}), date_debut=start, date_fin=end)
+            end = (
+                None
+                if rng.random() < 0.6
+                else D(rng.randint(years.start + 1, years.stop + 2), 12, 31)
+            )
+            row = dict(
+                dept=dept,
+                producteur=res["producteur"],
+                id_convention=f"C{dept}{j + 1:02d}",
+                id_residence=res["id_residence"],
+                financeur=financeur,
+                dept_financeur=dept_financeur,
+                public=public_code,
+                places_reservees=places,
+                modalite_financement=_weighted(
+                    rng, {"PRIX_DE_JOURNEE": 0.5, "SUBVENTION": 0.3, "DOTATION_GLOBALE": 0.2}
+                ),
+                date_debut=start,
+                date_fin=end,
+            )
             conv_rows.append(row)
             truth.add("hj_conventions", **row)
-        n_stay = 0
 
-        def stay(res: dict[str, object], id_jeune: str, start: D, end: D | None, conv: str | None, ase_flag: bool, orientation: str) -> None:
-            nonlocal n_stay
-            n_stay += 1
-            truth.add("hj_sejours", dept=dept, producteur=res["producteur"], id_sejour=f"SJ{dept}-{n_stay:06d}", id_jeune=id_jeune, id_residence=res["id_residence"],
-                      id_convention=conv, date_entree=start, date_sortie=end, statut_entree=_weighted(rng, {"SALARIE": 0.3, "APPRENTI": 0.2, "FORMATION": 0.2, "DEMANDEUR_EMPLOI": 0.12, "ETUDIANT": 0.12, "AUTRE": 0.06}),
-                      prise_en_charge_ase=ase_flag, orientation=orientation, logement_sortie=_weighted(rng, SITUATION_WEIGHTS["logement_sortie"]) if end else None)
+        def stay(
+            res: dict[str, object],
+            id_jeune: str,
+            start: D,
+            end: D | None,
+            conv: str | None,
+            ase_flag: bool,
+            orientation: str,
+        ) -> None:
+            truth.add(
+                "hj_sejours",
+                dept=res["dept"],
+                producteur=res["producteur"],
+                id_sejour=truth.next_id(f"SJ{res['dept']}"),
+                id_jeune=id_jeune,
+                id_residence=res["id_residence"],
+                id_convention=conv,
+                date_entree=start,
+                date_sortie=end,
+                statut_entree=_weighted(
+                    rng,
+                    {
+                        "SALARIE": 0.3,
+                        "APPRENTI": 0.2,
+                        "FORMATION": 0.2,
+                        "DEMANDEUR_EMPLOI": 0.12,
+                        "ETUDIANT": 0.12,
+                        "AUTRE": 0.06,
+                    },
+                ),
+                prise_en_charge_ase=ase_flag,
+                orientation=orientation,
+                logement_sortie=_weighted(rng, SITUATION_WEIGHTS["logement_sortie"])
+                if end
+                else None,
+            )
 
         # Places under convention: each place is a slot filled by successive stays.
         for conv in conv_rows:
             res = next(r for r in residences if r["id_residence"] == conv["id_residence"])
-            pool = [p for p in young_adults.get(str(conv["dept_financeur"] or dept), []) if (p.mna or conv["public"] != "EX_MNA")]
+            pool = [
+                p
+                for p in young_adults.get(str(conv["dept_financeur"] or dept), [])
+                if (p.mna or conv["public"] != "EX_MNA")
+            ]
             cstart, cend = conv["date_debut"], conv["date_fin"] or horizon
             assert isinstance(cstart, D) and isinstance(cend, D)
-            for _slot in range(int(conv["places_reservees"])):  # type: ignore[call-overload]
+            for _slot in range(_int(conv["places_reservees"])):
                 cursor = cstart + dt.timedelta(days=rng.randint(0, 90))
                 while cursor < min(cend, horizon):
                     end = cursor + dt.timedelta(days=rng.randint(90, 540))
@@ -452,15 +780,29 @@ def _simulate_hj(rng: random.Random, region: Region, years: range, horizon: D, a
                     if pool and rng.random() < 0.85:
                         candidate = rng.choice(pool)
                         majority = candidate.majority()
-                        if conv["public"] == "MINEURS_PROTEGES" or majority <= cursor < _add_years(candidate.naissance, 21):
+                        if conv["public"] == "MINEURS_PROTEGES" or majority <= cursor < _add_years(
+                            candidate.naissance, 21
+                        ):
                             who = candidate.id_jeune
-                    stay(res, who or _hex(rng), cursor, end_or_none, str(conv["id_convention"]), True, "ASE")
+                    stay(
+                        res,
+                        who or _hex(rng),
+                        cursor,
+                        end_or_none,
+                        str(conv["id_convention"]),
+                        True,
+                        "ASE",
+                    )
                     if end_or_none is None:
                         break
                     cursor = end_or_none + dt.timedelta(days=rng.randint(1, 60))
-        # Ordinary stays: about 1.8 residents a place a year, part of them known to a Mission Locale.
+        # Ordinary stays: about 1.8 residents a place a year, some known to a Mission Locale.
         for res in residences:
-            ordinary = int(res["capacite_places"]) - sum(int(cv["places_reservees"]) for cv in conv_rows if cv["id_residence"] == res["id_residence"])  # type: ignore[call-overload]
+            ordinary = _int(res["capacite_places"]) - sum(
+                _int(cv["places_reservees"])
+                for cv in conv_rows
+                if cv["id_residence"] == res["id_residence"]
+            )
             for _slot in range(max(0, int(ordinary * 0.85))):
                 cursor = D(years.start - 1, 1, 1) + dt.timedelta(days=rng.randint(0, 365))
                 while cursor < horizon:
@@ -468,7 +810,15 @@ def _simulate_hj(rng: random.Random, region: Region, years: range, horizon: D, a
                     end_or_none = None if end > horizon else end
                     pool_ml = ml_public.get(dept, [])
                     who = rng.choice(pool_ml) if pool_ml and rng.random() < 0.3 else _hex(rng)
-                    stay(res, who, cursor, end_or_none, None, False, _weighted(rng, {"ML": 0.3, "SIAO": 0.15, "SPONTANEE": 0.45, "AUTRE": 0.1}))
+                    stay(
+                        res,
+                        who,
+                        cursor,
+                        end_or_none,
+                        None,
+                        False,
+                        _weighted(rng, {"ML": 0.3, "SIAO": 0.15, "SPONTANEE": 0.45, "AUTRE": 0.1}),
+                    )
                     if end_or_none is None:
                         break
                     cursor = end_or_none + dt.timedelta(days=rng.randint(1, 30))
@@ -478,7 +828,15 @@ def _simulate_hj(rng: random.Random, region: Region, years: range, horizon: D, a
                 if rng.random() < 0.08 and exit_day < horizon:
                     start = exit_day + dt.timedelta(days=rng.randint(0, 20))
                     end = start + dt.timedelta(days=rng.randint(60, 500))
-                    stay(rng.choice(residences), p.id_jeune, start, None if end > horizon else end, None, False, "ASE")
+                    stay(
+                        rng.choice(residences),
+                        p.id_jeune,
+                        start,
+                        None if end > horizon else end,
+                        None,
+                        False,
+                        "ASE",
+                    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -533,14 +891,22 @@ def _format(value: object, style: Style, kind: c.Kind) -> str | None:
     return text
 
 
-def _write(path: Path, table: c.Table, rows: list[dict[str, object]], style: Style, rng: random.Random) -> None:
+def _write(
+    path: Path, table: c.Table, rows: list[dict[str, object]], style: Style, rng: random.Random
+) -> None:
     columns = list(table.column_names)
     if style.shuffle_columns:
         rng.shuffle(columns)
     source_col = {"dept": "hj_dept"} if table.name == "hj_residences" else {}
     header = [col.upper() if style.upper_headers else col for col in columns]
     frame = pl.DataFrame(
-        {h: [_format(r.get(source_col.get(col, col)), style, table.column(col).kind) for r in rows] for h, col in zip(header, columns, strict=True)},
+        {
+            h: [
+                _format(r.get(source_col.get(col, col)), style, table.column(col).kind)
+                for r in rows
+            ]
+            for h, col in zip(header, columns, strict=True)
+        },
         schema=dict.fromkeys(header, pl.Utf8),
     )
     text = frame.write_csv(separator=style.delimiter, quote_style="necessary")
@@ -550,7 +916,20 @@ def _write(path: Path, table: c.Table, rows: list[dict[str, object]], style: Sty
     path.write_bytes(data)
 
 
-def _group(rows: Iterable[dict[str, object]], key: Callable[[dict[str, object]], tuple[str, str | None]]) -> dict[tuple[str, str | None], list[dict[str, object]]]:
+def _partition(row: dict[str, object]) -> tuple[str, str | None]:
+    """(department, producer) of a truth row: the delivery it goes to."""
+    producer = row.get("producteur")
+    return str(row["dept"]), None if producer is None else str(producer)
+
+
+def _int(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+def _group(
+    rows: Iterable[dict[str, object]], key: Callable[[dict[str, object]], tuple[str, str | None]]
+) -> dict[tuple[str, str | None], list[dict[str, object]]]:
     out: dict[tuple[str, str | None], list[dict[str, object]]] = {}
     for r in rows:
         out.setdefault(key(r), []).append(r)
@@ -563,8 +942,14 @@ class GenerationSummary:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def generate(out: Path, seed: int = 2026, years: range = range(2021, 2025), region_code: str = DEFAULT_REGION, scale: float = 1.0,
-             progress: Callable[[str], None] | None = None) -> GenerationSummary:
+def generate(
+    out: Path,
+    seed: int = 2026,
+    years: range = range(2021, 2025),
+    region_code: str = DEFAULT_REGION,
+    scale: float = 1.0,
+    progress: Callable[[str], None] | None = None,
+) -> GenerationSummary:
     """Write synthetic deliveries under `out/<source>/<dept>/<annee>/` and return counts."""
     say = progress or (lambda _msg: None)
     rng = random.Random(seed)
@@ -594,20 +979,24 @@ def generate(out: Path, seed: int = 2026, years: range = range(2021, 2025), regi
             for table in c.tables_of(source):
                 if table.name in ("ase_jeunes", "ml_jeunes", "hj_residences"):
                     continue
-                for part, rows in _group(_extract(truth.rows[table.name], table.name, year), lambda r: (str(r["dept"]), r.get("producteur"))).items():  # type: ignore[arg-type]
+                for part, rows in _group(
+                    _extract(truth.rows[table.name], table.name, year), _partition
+                ).items():
                     per_partition.setdefault(part, {})[table.name] = rows
             if source == "ase":
                 persons = _group(truth.rows["ase_jeunes"], lambda r: (str(r["dept"]), None))
                 for part, tables in per_partition.items():
                     ids = {r["id_jeune"] for rows in tables.values() for r in rows}
-                    tables["ase_jeunes"] = [r for r in persons.get(part, []) if r["id_jeune"] in ids]
+                    tables["ase_jeunes"] = [
+                        r for r in persons.get(part, []) if r["id_jeune"] in ids
+                    ]
             elif source == "ml":
-                persons = _group(truth.rows["ml_jeunes"], lambda r: (str(r["dept"]), r.get("producteur")))  # type: ignore[arg-type]
+                persons = _group(truth.rows["ml_jeunes"], _partition)
                 for part, tables in per_partition.items():
                     ids = {r["id_jeune"] for rows in tables.values() for r in rows}
                     tables["ml_jeunes"] = [r for r in persons.get(part, []) if r["id_jeune"] in ids]
             else:
-                residences = _group(truth.rows["hj_residences"], lambda r: (str(r["dept"]), r.get("producteur")))  # type: ignore[arg-type]
+                residences = _group(truth.rows["hj_residences"], _partition)
                 for part, res_rows in residences.items():
                     tables = per_partition.setdefault(part, {})
                     tables["hj_residences"] = res_rows
@@ -616,7 +1005,9 @@ def generate(out: Path, seed: int = 2026, years: range = range(2021, 2025), regi
             by_dept: dict[str, list[str | None]] = {}
             for dept, producer in per_partition:
                 by_dept.setdefault(dept, []).append(producer)
-            for (dept, producer), tables in sorted(per_partition.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+            for (dept, producer), tables in sorted(
+                per_partition.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
+            ):
                 folder = out / source / dept / str(year)
                 folder.mkdir(parents=True, exist_ok=True)
                 suffix = f"__{producer}" if producer and len(by_dept[dept]) > 1 else ""
@@ -624,7 +1015,9 @@ def generate(out: Path, seed: int = 2026, years: range = range(2021, 2025), regi
                 for table_name, rows in tables.items():
                     if table_name == "ase_autonomie" and not rows:
                         continue
-                    _write(folder / f"{table_name}{suffix}.csv", c.TABLES[table_name], rows, style, rng)
+                    _write(
+                        folder / f"{table_name}{suffix}.csv", c.TABLES[table_name], rows, style, rng
+                    )
                     summary.rows[table_name] += len(rows)
                 summary.deliveries += 1
     return summary

@@ -112,9 +112,11 @@ def normalise_column(col: str, kind: Kind) -> pl.Expr:
             .otherwise(value)
         )
     elif kind is Kind.INT:
-        value = pl.when(value.str.contains(r"^0*\d+$")).then(
-            value.str.strip_chars_start("0").replace("", "0")
-        ).otherwise(value)
+        value = (
+            pl.when(value.str.contains(r"^0*\d+$"))
+            .then(value.str.strip_chars_start("0").replace("", "0"))
+            .otherwise(value)
+        )
     return value.alias(col)
 
 
@@ -150,7 +152,9 @@ def read_table_file(path: Path, table: Table) -> ReadFile:
     for h in header:
         if h in seen:
             result.problems.append(
-                Problem(name, h, "COLONNE_EN_DOUBLE", f"La colonne « {h} » apparaît plusieurs fois.")
+                Problem(
+                    name, h, "COLONNE_EN_DOUBLE", f"La colonne « {h} » apparaît plusieurs fois."
+                )
             )
         seen.add(h)
     for h in sorted(seen - expected):
@@ -196,7 +200,5 @@ def read_table_file(path: Path, table: Table) -> ReadFile:
         {"_ligne": line_numbers, **columns},
         schema={"_ligne": pl.Int64, **{c: pl.Utf8 for c in columns}},
     )
-    result.frame = frame.with_columns(
-        normalise_column(c, table.column(c).kind) for c in columns
-    )
+    result.frame = frame.with_columns(normalise_column(c, table.column(c).kind) for c in columns)
     return result

@@ -52,7 +52,9 @@ def report_markdown(verdict: Verdict, check_date: dt.date) -> str:
     )
     lines = [title, "", f"Contrôlée le {check_date.strftime('%d/%m/%Y')}.", ""]
     if verdict.accepted:
-        lines.append("**Livraison acceptée.** Toutes les règles du contrat d'échange v1 sont respectées.")
+        lines.append(
+            "**Livraison acceptée.** Toutes les règles du contrat d'échange v1 sont respectées."
+        )
         lines.append("")
         lines.append("| table | lignes |")
         lines.append("|---|---|")
@@ -77,7 +79,8 @@ def report_markdown(verdict: Verdict, check_date: dt.date) -> str:
             examples = ", ".join(f"`{e}`" for e in p.exemples) or "—"
             lines.append(
                 f"| `{p.regle}` | {p.colonne or '—'} | {p.message} "
-                f"({p.nb} occurrence{'s' if p.nb > 1 else ''}) | {_lines(p.lignes, p.nb)} | {examples} |"
+                f"({p.nb} occurrence{'s' if p.nb > 1 else ''}) | {_lines(p.lignes, p.nb)} "
+                f"| {examples} |"
             )
         lines.append("")
     lines.append("## Rappel des règles enfreintes")

@@ -19,13 +19,17 @@ RULES: dict[str, str] = {
     "CHAMP_OBLIGATOIRE_VIDE": "Un champ obligatoire ne doit jamais être vide.",
     "CODE_HORS_LISTE": "Un code doit appartenir à la liste du contrat.",
     "DATE_ILLISIBLE": "Une date s'écrit AAAA-MM-JJ ou JJ/MM/AAAA ; une année-mois AAAA-MM.",
-    "DATE_HORS_PERIODE": "Une date doit être comprise entre le 1er janvier 1990 et le jour du contrôle.",
+    "DATE_HORS_PERIODE": (
+        "Une date doit être comprise entre le 1er janvier 1990 et le jour du contrôle."
+    ),
     "FIN_AVANT_DEBUT": "Une date de fin ne peut pas précéder la date de début.",
     "BOOLEEN_ILLISIBLE": "Un booléen s'écrit 0/1, oui/non ou O/N.",
     "ENTIER_INVALIDE": "Un nombre de places ou de logements est un entier supérieur à 0.",
     "COMMUNE_INVALIDE": "Un code commune INSEE compte 5 caractères (ex. 31555, 2A004).",
     "CLE_EN_DOUBLE": "La clé métier doit être unique dans la livraison.",
-    "REFERENCE_INCONNUE": "Une référence doit désigner une ligne de la table liée de la même livraison.",
+    "REFERENCE_INCONNUE": (
+        "Une référence doit désigner une ligne de la table liée de la même livraison."
+    ),
     "ID_JEUNE_INVALIDE": "id_jeune compte 64 caractères hexadécimaux en minuscules.",
     "IDENTIFIANT_DIRECT": "Aucune donnée directement identifiante (courriel, téléphone, NIR).",
 }

@@ -153,7 +153,9 @@ def land(con: duckdb.DuckDBPyConnection, reads: list[ReadDelivery], run_id: str)
     return counts
 
 
-def landed_deliveries(con: duckdb.DuckDBPyConnection, run_id: str, raw_dir: Path) -> list[ReadDelivery]:
+def landed_deliveries(
+    con: duckdb.DuckDBPyConnection, run_id: str, raw_dir: Path
+) -> list[ReadDelivery]:
     """Rebuild, from the landing area, what the run's landing step read: the gate judges exactly
     the rows that would be promoted."""
     rows = con.execute(
@@ -180,19 +182,19 @@ def landed_deliveries(con: duckdb.DuckDBPyConnection, run_id: str, raw_dir: Path
             table = TABLES[table_name]
             rf = ReadFile(table=table, path=folder / name)
             rf.problems = [p for p in problems if p.fichier == name]
-            unreadable = any(
-                p.regle in ("FICHIER_ILLISIBLE",) for p in rf.problems
-            )
+            unreadable = any(p.regle in ("FICHIER_ILLISIBLE",) for p in rf.problems)
             if not unreadable:
                 present = [c for c in table.column_names if c not in rf.missing_columns]
-                rf.frame = pl.from_arrow(
+                landed = pl.from_arrow(
                     con.sql(
                         f"select _ligne, {', '.join(present)} from landing.{table_name} "
                         "where _livraison = $key order by _ligne",
                         params={"key": key},
                     ).to_arrow_table()
                 )
-                if rf.frame.height == 0:
+                assert isinstance(landed, pl.DataFrame)
+                rf.frame = landed
+                if landed.height == 0:
                     rf.frame = pl.DataFrame(
                         schema={"_ligne": pl.Int64, **dict.fromkeys(present, pl.Utf8)}
                     )
@@ -201,9 +203,7 @@ def landed_deliveries(con: duckdb.DuckDBPyConnection, run_id: str, raw_dir: Path
     return reads
 
 
-def record_verdicts(
-    con: duckdb.DuckDBPyConnection, verdicts: dict[str, tuple[str, int]]
-) -> None:
+def record_verdicts(con: duckdb.DuckDBPyConnection, verdicts: dict[str, tuple[str, int]]) -> None:
     """Store each delivery's status; drop the landing rows of refused ones (they may hold the
     direct identifiers that got them refused)."""
     con.execute("begin")
@@ -246,10 +246,10 @@ def promote(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
                 [key, source, dept, annee, producteur, empreinte, now, total],
             )
         # Accepted rows leave the landing area, promoted or unchanged.
-        for table in TABLES:
+        for name in TABLES:
             con.execute(
-                f"delete from landing.{table} where _livraison in "
-                "(select _livraison from audit.livraisons where run_id = ? and statut = 'acceptee')",
+                f"delete from landing.{name} where _livraison in (select _livraison "
+                "from audit.livraisons where run_id = ? and statut = 'acceptee')",
                 [run_id],
             )
         con.execute("commit")

@@ -20,14 +20,28 @@ CHECK = dt.date(2025, 6, 1)
 A, B, C = pid(1), pid(2), pid(3)
 
 
-def _mesure(i: str, who: str, kind: str, mode: str, start: str, end: str = "", motif: str = "") -> dict[str, object]:
-    return {"id_mesure": i, "id_jeune": who, "type_mesure": kind, "mode_accueil": mode,
-            "date_debut": start, "date_fin": end, "motif_fin": motif}
+def _mesure(
+    i: str, who: str, kind: str, mode: str, start: str, end: str = "", motif: str = ""
+) -> dict[str, object]:
+    return {
+        "id_mesure": i,
+        "id_jeune": who,
+        "type_mesure": kind,
+        "mode_accueil": mode,
+        "date_debut": start,
+        "date_fin": end,
+        "motif_fin": motif,
+    }
 
 
 def _sortie(who: str, day: str, logement: str, activite: str, ressources: str) -> dict[str, object]:
-    return {"id_jeune": who, "date_sortie": day, "logement_sortie": logement,
-            "activite_sortie": activite, "ressources_sortie": ressources}
+    return {
+        "id_jeune": who,
+        "date_sortie": day,
+        "logement_sortie": logement,
+        "activite_sortie": activite,
+        "ressources_sortie": ressources,
+    }
 
 
 JEUNES = [
@@ -50,11 +64,23 @@ ASE_2024 = {
     "ase_mesures": [
         # A leaves at 17 (2024-02-29, born 2006-03: not an exit), comes back at 18 after 46 days
         _mesure("M1", A, "PLACEMENT_JUDICIAIRE", "MECS", "2020-01-01", "2024-02-29", "MAJORITE"),
-        _mesure("M2", A, "APJM", "LOGEMENT_AUTONOME", "2024-04-15", "2024-10-31", "FIN_CONTRAT_JEUNE_MAJEUR"),
+        _mesure(
+            "M2",
+            A,
+            "APJM",
+            "LOGEMENT_AUTONOME",
+            "2024-04-15",
+            "2024-10-31",
+            "FIN_CONTRAT_JEUNE_MAJEUR",
+        ),
         # B: M3 (2023 extract only) chains with M4; exit at 19 on 2024-06-30
-        _mesure("M4", B, "CJM", "HABITAT_JEUNES", "2023-06-01", "2024-06-30", "FIN_CONTRAT_JEUNE_MAJEUR"),
+        _mesure(
+            "M4", B, "CJM", "HABITAT_JEUNES", "2023-06-01", "2024-06-30", "FIN_CONTRAT_JEUNE_MAJEUR"
+        ),
         # C: exit at 19 on 2024-01-20 without exit review
-        _mesure("M5", C, "CJM", "LOGEMENT_AUTONOME", "2022-02-01", "2024-01-20", "DEMANDE_DU_JEUNE"),
+        _mesure(
+            "M5", C, "CJM", "LOGEMENT_AUTONOME", "2022-02-01", "2024-01-20", "DEMANDE_DU_JEUNE"
+        ),
     ],
     "ase_sorties": [
         _sortie(A, "2024-11-05", "SANS_SOLUTION", "SANS_ACTIVITE", "AUCUNE"),
@@ -64,30 +90,77 @@ ASE_2024 = {
 
 
 def _residence(i: str, capacity: int) -> dict[str, object]:
-    return {"id_residence": i, "nom_residence": f"Résidence {i}", "association": "Association HJ du Lot",
-            "dept": "46", "commune": "46042", "capacite_places": capacity, "nb_logements": capacity - 5,
-            "type_offre": "COLLECTIF"}
+    return {
+        "id_residence": i,
+        "nom_residence": f"Résidence {i}",
+        "association": "Association HJ du Lot",
+        "dept": "46",
+        "commune": "46042",
+        "capacite_places": capacity,
+        "nb_logements": capacity - 5,
+        "type_offre": "COLLECTIF",
+    }
 
 
-def _convention(i: str, res: str, fin: str, dept_fin: str, public: str, places: int, mod: str, start: str, end: str = "") -> dict[str, object]:
-    return {"id_convention": i, "id_residence": res, "financeur": fin, "dept_financeur": dept_fin,
-            "public": public, "places_reservees": places, "modalite_financement": mod,
-            "date_debut": start, "date_fin": end}
+def _convention(
+    i: str,
+    res: str,
+    fin: str,
+    dept_fin: str,
+    public: str,
+    places: int,
+    mod: str,
+    start: str,
+    end: str = "",
+) -> dict[str, object]:
+    return {
+        "id_convention": i,
+        "id_residence": res,
+        "financeur": fin,
+        "dept_financeur": dept_fin,
+        "public": public,
+        "places_reservees": places,
+        "modalite_financement": mod,
+        "date_debut": start,
+        "date_fin": end,
+    }
 
 
-def _sejour(i: str, who: str, res: str, conv: str, start: str, end: str = "", logement: str = "") -> dict[str, object]:
-    return {"id_sejour": i, "id_jeune": who, "id_residence": res, "id_convention": conv,
-            "date_entree": start, "date_sortie": end, "statut_entree": "FORMATION",
-            "prise_en_charge_ase": "1" if conv else "0", "orientation": "ASE" if conv else "SPONTANEE",
-            "logement_sortie": logement}
+def _sejour(
+    i: str, who: str, res: str, conv: str, start: str, end: str = "", logement: str = ""
+) -> dict[str, object]:
+    return {
+        "id_sejour": i,
+        "id_jeune": who,
+        "id_residence": res,
+        "id_convention": conv,
+        "date_entree": start,
+        "date_sortie": end,
+        "statut_entree": "FORMATION",
+        "prise_en_charge_ase": "1" if conv else "0",
+        "orientation": "ASE" if conv else "SPONTANEE",
+        "logement_sortie": logement,
+    }
 
 
 HJ_2024 = {
     "hj_residences": [_residence("R1", 40), _residence("R2", 20)],
     "hj_conventions": [
         _convention("C1", "R1", "CD", "24", "CJM", 4, "SUBVENTION", "2020-01-01"),
-        _convention("C2", "R1", "CD", "46", "EX_MNA", 2, "PRIX_DE_JOURNEE", "2024-01-01", "2024-12-31"),
-        _convention("C3", "R2", "ETAT", "", "JEUNES_RUPTURE", 3, "DOTATION_GLOBALE", "2023-01-01", "2023-12-31"),
+        _convention(
+            "C2", "R1", "CD", "46", "EX_MNA", 2, "PRIX_DE_JOURNEE", "2024-01-01", "2024-12-31"
+        ),
+        _convention(
+            "C3",
+            "R2",
+            "ETAT",
+            "",
+            "JEUNES_RUPTURE",
+            3,
+            "DOTATION_GLOBALE",
+            "2023-01-01",
+            "2023-12-31",
+        ),
     ],
     "hj_sejours": [
         _sejour("S1", pid(11), "R1", "C1", "2024-03-01", "2024-03-31", "LOGEMENT_AUTONOME"),
@@ -106,7 +179,11 @@ def _write_raw(root: Path) -> None:
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _mart(settings: Settings, mart: str, order: str) -> list[tuple[object, ...]]:
@@ -115,18 +192,28 @@ def _mart(settings: Settings, mart: str, order: str) -> list[tuple[object, ...]]
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, int, dict[str, str], list[str]]:
+def first_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Settings, int, dict[str, str], list[str]]:
     root = tmp_path_factory.mktemp("hand")
     raw = root / "raw"
     _write_raw(raw)
     before = _digest(raw)
-    settings = Settings(raw_dir=raw, warehouse=root / "w.duckdb", marts_dir=root / "marts", reports_dir=root / "reports", check_date=CHECK)
+    settings = Settings(
+        raw_dir=raw,
+        warehouse=root / "w.duckdb",
+        marts_dir=root / "marts",
+        reports_dir=root / "reports",
+        check_date=CHECK,
+    )
     messages: list[str] = []
     summary = run_pipeline(settings, say=messages.append)
     return settings, summary.exit_code, before, messages
 
 
-def test_run_accepts_everything_and_prints_progress(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+def test_run_accepts_everything_and_prints_progress(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
     settings, code, before, messages = first_run
     assert code == EXIT_OK, messages
     assert any("contrôle qualité" in m for m in messages)
@@ -143,7 +230,9 @@ def test_sorties_ase_by_hand(first_run: tuple[Settings, int, dict[str, str], lis
     ]
 
 
-def test_sorties_ase_synthese_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+def test_sorties_ase_synthese_by_hand(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
     settings = first_run[0]
     assert _mart(settings, "sorties_ase_synthese", "annee, dept") == [
         (2023, "09", 0, 0, None, 0, 0),
@@ -151,7 +240,9 @@ def test_sorties_ase_synthese_by_hand(first_run: tuple[Settings, int, dict[str, 
     ]
 
 
-def test_places_conventions_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+def test_places_conventions_by_hand(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
     settings = first_run[0]
     assert _mart(settings, "places_conventions", "annee, id_convention") == [
         (2024, "46", "R1", "C1", "CD", "24", "CJM", "SUBVENTION", 4, 2, 62, 62 / (4 * 366)),
@@ -159,7 +250,9 @@ def test_places_conventions_by_hand(first_run: tuple[Settings, int, dict[str, st
     ]
 
 
-def test_residences_plafond_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+def test_residences_plafond_by_hand(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
     settings = first_run[0]
     assert _mart(settings, "residences_plafond", "annee, id_residence") == [
         (2024, "46", "R1", "Résidence R1", 40, 6, 0.15, False),
@@ -167,16 +260,34 @@ def test_residences_plafond_by_hand(first_run: tuple[Settings, int, dict[str, st
     ]
 
 
-def test_places_par_departement_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+def test_places_par_departement_by_hand(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
     settings = first_run[0]
     rows = _mart(settings, "places_par_departement", "annee, dept")
-    assert [r[1] for r in rows] == ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"]
+    assert [r[1] for r in rows] == [
+        "09",
+        "11",
+        "12",
+        "30",
+        "31",
+        "32",
+        "34",
+        "46",
+        "48",
+        "65",
+        "66",
+        "81",
+        "82",
+    ]
     by_dept = {r[1]: r for r in rows}
     assert by_dept["46"] == (2024, "46", 2, 60, 2, 6, 6, 4, 2, 0, 0, 0, 0.1)
     assert by_dept["48"] == (2024, "48", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None)
 
 
-def test_published_in_three_forms(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+def test_published_in_three_forms(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
     settings = first_run[0]
     for mart in MARTS:
         assert (settings.marts_dir / f"{mart}.parquet").exists()
@@ -186,14 +297,18 @@ def test_published_in_three_forms(first_run: tuple[Settings, int, dict[str, str]
     with duckdb.connect(str(settings.marts_dir / "observatoire.duckdb"), read_only=True) as con:
         tables = {r[0] for r in con.execute("show tables").fetchall()}
         assert tables == set(MARTS)
-        assert con.execute("select nb_sorties from sorties_ase_synthese where annee = 2024").fetchone() == (3,)
+        assert con.execute(
+            "select nb_sorties from sorties_ase_synthese where annee = 2024"
+        ).fetchone() == (3,)
         columns = {r[0] for m in MARTS for r in con.execute(f"describe {m}").fetchall()}
     assert "id_jeune" not in columns
     synthese = (settings.marts_dir / "sorties_ase_synthese.csv").read_text(encoding="utf-8-sig")
     assert "2024;09;3;1;0,5;1;1" in synthese  # decimal comma for French spreadsheets
 
 
-def test_reports_are_written_for_every_delivery(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+def test_reports_are_written_for_every_delivery(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
     settings = first_run[0]
     names = sorted(p.name for p in (settings.reports_dir / "livraisons").glob("*.json"))
     assert names == ["ase_09_2023.json", "ase_09_2024.json", "hj_46_2024.json", "ml_09_2024.json"]
@@ -205,16 +320,23 @@ def test_rerun_changes_nothing(first_run: tuple[Settings, int, dict[str, str], l
     settings = first_run[0]
     marts_before = {m: _mart(settings, m, "all") for m in MARTS}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        loads_before = con.execute("select _livraison, promue_le from audit.acceptees order by 1").fetchall()
+        loads_before = con.execute(
+            "select _livraison, promue_le from audit.acceptees order by 1"
+        ).fetchall()
     messages: list[str] = []
     assert run_pipeline(settings, say=messages.append).exit_code == EXIT_OK
     assert any("0 livraison(s) promue(s)" in m for m in messages)
     assert {m: _mart(settings, m, "all") for m in MARTS} == marts_before
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        assert con.execute("select _livraison, promue_le from audit.acceptees order by 1").fetchall() == loads_before
+        assert (
+            con.execute("select _livraison, promue_le from audit.acceptees order by 1").fetchall()
+            == loads_before
+        )
 
 
-def test_bad_redelivery_changes_no_mart_value(first_run: tuple[Settings, int, dict[str, str], list[str]], tmp_path: Path) -> None:
+def test_bad_redelivery_changes_no_mart_value(
+    first_run: tuple[Settings, int, dict[str, str], list[str]], tmp_path: Path
+) -> None:
     settings = first_run[0]
     marts_before = {m: _mart(settings, m, "all") for m in MARTS}
     published_before = _digest(settings.marts_dir)
@@ -226,7 +348,13 @@ def test_bad_redelivery_changes_no_mart_value(first_run: tuple[Settings, int, di
     write_delivery(raw, "ase", "09", 2024, bad)
     before = _digest(raw)
     messages: list[str] = []
-    again = Settings(raw_dir=raw, warehouse=settings.warehouse, marts_dir=settings.marts_dir, reports_dir=settings.reports_dir, check_date=CHECK)
+    again = Settings(
+        raw_dir=raw,
+        warehouse=settings.warehouse,
+        marts_dir=settings.marts_dir,
+        reports_dir=settings.reports_dir,
+        check_date=CHECK,
+    )
     summary = run_pipeline(again, say=messages.append)
     assert summary.exit_code == EXIT_REFUSED
     assert summary.refused == ["ase-09-2024"]
@@ -240,3 +368,26 @@ def test_bad_redelivery_changes_no_mart_value(first_run: tuple[Settings, int, di
     # the other deliveries were accepted and published again; the marts' values are the same
     assert set(summary.accepted) == {"ase-09-2023", "hj-46-2024", "ml-09-2024"}
     assert published_before.keys() == _digest(settings.marts_dir).keys()
+
+
+def test_generated_demo_runs_clean(tmp_path: Path) -> None:
+    from pipelines.lib.generator import generate
+
+    generate(tmp_path / "raw", seed=11, years=range(2023, 2025), scale=0.05)
+    settings = Settings(
+        raw_dir=tmp_path / "raw",
+        warehouse=tmp_path / "w.duckdb",
+        marts_dir=tmp_path / "marts",
+        reports_dir=tmp_path / "reports",
+    )
+    messages: list[str] = []
+    summary = run_pipeline(settings, say=messages.append)
+    assert summary.exit_code == EXIT_OK, messages
+    assert summary.refused == []
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        synthese = con.execute(
+            "select count(*), sum(nb_sorties) from marts.sorties_ase_synthese"
+        ).fetchone()
+    assert (
+        synthese is not None and synthese[0] == 26 and synthese[1] > 0
+    )  # 13 departments × 2 years

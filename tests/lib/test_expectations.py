@@ -32,6 +32,11 @@ def test_each_required_column_has_a_not_null_expectation() -> None:
         if e["type"] == "expect_column_values_to_not_be_null" and "row_condition" not in e["kwargs"]
     }
     assert not_null == {
-        "id_sejour", "id_jeune", "id_residence", "date_entree", "statut_entree",
-        "prise_en_charge_ase", "orientation",
+        "id_sejour",
+        "id_jeune",
+        "id_residence",
+        "date_entree",
+        "statut_entree",
+        "prise_en_charge_ase",
+        "orientation",
     }

@@ -43,40 +43,309 @@ def _upper_key(tables: Tables) -> None:
 
 # (case, source, mutation on the valid delivery's rows, rule, file, column, data lines)
 ROW_CASES = [
-    ("required empty", "ase", _set("ase_mesures", 1, "mode_accueil", ""), "CHAMP_OBLIGATOIRE_VIDE", "ase_mesures.csv", "mode_accueil", [3]),
-    ("required blank spaces", "ase", _set("ase_jeunes", 0, "sexe", "   "), "CHAMP_OBLIGATOIRE_VIDE", "ase_jeunes.csv", "sexe", [2]),
-    ("motif_fin with date_fin", "ase", _set("ase_mesures", 0, "motif_fin", ""), "CHAMP_OBLIGATOIRE_VIDE", "ase_mesures.csv", "motif_fin", [2]),
-    ("dept_financeur with CD", "hj", _set("hj_conventions", 0, "dept_financeur", ""), "CHAMP_OBLIGATOIRE_VIDE", "hj_conventions.csv", "dept_financeur", [2]),
-    ("logement_sortie with date_sortie", "hj", _set("hj_sejours", 0, "logement_sortie", ""), "CHAMP_OBLIGATOIRE_VIDE", "hj_sejours.csv", "logement_sortie", [2]),
-    ("code outside list", "ase", _set("ase_mesures", 0, "type_mesure", "FOYER"), "CODE_HORS_LISTE", "ase_mesures.csv", "type_mesure", [2]),
-    ("partner code outside list", "ase", _append("ase_entretiens", {"id_jeune": pid(1), "type_entretien": "ENTRETIEN_17_ANS", "date_entretien": "2024-01-10", "partenaires": "ML|CAF"}), "CODE_HORS_LISTE", "ase_entretiens.csv", "partenaires", [2]),
-    ("department not in COG", "hj", _set("hj_residences", 0, "dept", "99"), "CODE_HORS_LISTE", "hj_residences.csv", "dept", [2]),
-    ("unreadable date", "ase", _set("ase_mesures", 0, "date_debut", "2024-13-01"), "DATE_ILLISIBLE", "ase_mesures.csv", "date_debut", [2]),
-    ("date off the calendar", "ase", _set("ase_mesures", 0, "date_debut", "30/02/2024"), "DATE_ILLISIBLE", "ase_mesures.csv", "date_debut", [2]),
-    ("unreadable year-month", "ase", _set("ase_jeunes", 1, "annee_mois_naissance", "03/2006"), "DATE_ILLISIBLE", "ase_jeunes.csv", "annee_mois_naissance", [3]),
-    ("date before 1990", "ase", _set("ase_mesures", 0, "date_debut", "1989-12-31"), "DATE_HORS_PERIODE", "ase_mesures.csv", "date_debut", [2]),
-    ("date after the check", "ase", _set("ase_sorties", 0, "date_sortie", "2025-06-02"), "DATE_HORS_PERIODE", "ase_sorties.csv", "date_sortie", [2]),
-    ("end before start", "ase", _set("ase_mesures", 1, "date_fin", "2024-02-29"), "FIN_AVANT_DEBUT", "ase_mesures.csv", "date_fin", [3]),
-    ("unreadable boolean", "ase", _set("ase_jeunes", 0, "mna", "peut-être"), "BOOLEEN_ILLISIBLE", "ase_jeunes.csv", "mna", [2]),
-    ("zero places", "hj", _set("hj_residences", 0, "capacite_places", "0"), "ENTIER_INVALIDE", "hj_residences.csv", "capacite_places", [2]),
-    ("decimal places", "hj", _set("hj_conventions", 0, "places_reservees", "2,5"), "ENTIER_INVALIDE", "hj_conventions.csv", "places_reservees", [2]),
-    ("commune code lost its zero", "ml", _set("ml_jeunes", 0, "commune_residence", "9122"), "COMMUNE_INVALIDE", "ml_jeunes.csv", "commune_residence", [2]),
-    ("repeated key", "ase", _set("ase_mesures", 1, "id_mesure", "M1"), "CLE_EN_DOUBLE", "ase_mesures.csv", "id_mesure", [2, 3]),
-    ("repeated compound key", "ase", _append("ase_sorties", {"id_jeune": pid(1), "date_sortie": "2024-10-31", "logement_sortie": "INCONNU", "activite_sortie": "INCONNU", "ressources_sortie": "INCONNU"}), "CLE_EN_DOUBLE", "ase_sorties.csv", "id_jeune, date_sortie", [2, 3]),
-    ("unknown person", "ase", _set("ase_mesures", 1, "id_jeune", pid(99)), "REFERENCE_INCONNUE", "ase_mesures.csv", "id_jeune", [3]),
-    ("unknown person in ML", "ml", _set("ml_accompagnements", 0, "id_jeune", pid(99)), "REFERENCE_INCONNUE", "ml_accompagnements.csv", "id_jeune", [2]),
-    ("unknown residence", "hj", _set("hj_conventions", 0, "id_residence", "R9"), "REFERENCE_INCONNUE", "hj_conventions.csv", "id_residence", [2]),
-    ("unknown convention", "hj", _set("hj_sejours", 0, "id_convention", "C9"), "REFERENCE_INCONNUE", "hj_sejours.csv", "id_convention", [2]),
-    ("upper-case key", "ml", _upper_key, "ID_JEUNE_INVALIDE", "ml_accompagnements.csv", "id_jeune", [2]),
-    ("short key", "ase", _set("ase_sorties", 0, "id_jeune", pid(1)[:40]), "ID_JEUNE_INVALIDE", "ase_sorties.csv", "id_jeune", [2]),
-    ("e-mail address", "hj", _set("hj_residences", 0, "nom_residence", "contact jeanne.martin@example.org"), "IDENTIFIANT_DIRECT", "hj_residences.csv", "nom_residence", [2]),
-    ("phone number", "ase", _set("ase_mesures", 0, "id_mesure", "06 12 34 56 78"), "IDENTIFIANT_DIRECT", "ase_mesures.csv", "id_mesure", [2]),
-    ("international phone number", "hj", _set("hj_residences", 0, "association", "Asso +33 5 61 00 00 00"), "IDENTIFIANT_DIRECT", "hj_residences.csv", "association", [2]),
-    ("NIR with spaces", "hj", _set("hj_sejours", 0, "id_sejour", "2 05 11 31 555 123 45"), "IDENTIFIANT_DIRECT", "hj_sejours.csv", "id_sejour", [2]),
-    ("NIR without spaces", "ml", _set("ml_accompagnements", 0, "id_accompagnement", "185057800608436"), "IDENTIFIANT_DIRECT", "ml_accompagnements.csv", "id_accompagnement", [2]),
+    (
+        "required empty",
+        "ase",
+        _set("ase_mesures", 1, "mode_accueil", ""),
+        "CHAMP_OBLIGATOIRE_VIDE",
+        "ase_mesures.csv",
+        "mode_accueil",
+        [3],
+    ),
+    (
+        "required blank spaces",
+        "ase",
+        _set("ase_jeunes", 0, "sexe", "   "),
+        "CHAMP_OBLIGATOIRE_VIDE",
+        "ase_jeunes.csv",
+        "sexe",
+        [2],
+    ),
+    (
+        "motif_fin with date_fin",
+        "ase",
+        _set("ase_mesures", 0, "motif_fin", ""),
+        "CHAMP_OBLIGATOIRE_VIDE",
+        "ase_mesures.csv",
+        "motif_fin",
+        [2],
+    ),
+    (
+        "dept_financeur with CD",
+        "hj",
+        _set("hj_conventions", 0, "dept_financeur", ""),
+        "CHAMP_OBLIGATOIRE_VIDE",
+        "hj_conventions.csv",
+        "dept_financeur",
+        [2],
+    ),
+    (
+        "logement_sortie with date_sortie",
+        "hj",
+        _set("hj_sejours", 0, "logement_sortie", ""),
+        "CHAMP_OBLIGATOIRE_VIDE",
+        "hj_sejours.csv",
+        "logement_sortie",
+        [2],
+    ),
+    (
+        "code outside list",
+        "ase",
+        _set("ase_mesures", 0, "type_mesure", "FOYER"),
+        "CODE_HORS_LISTE",
+        "ase_mesures.csv",
+        "type_mesure",
+        [2],
+    ),
+    (
+        "partner code outside list",
+        "ase",
+        _append(
+            "ase_entretiens",
+            {
+                "id_jeune": pid(1),
+                "type_entretien": "ENTRETIEN_17_ANS",
+                "date_entretien": "2024-01-10",
+                "partenaires": "ML|CAF",
+            },
+        ),
+        "CODE_HORS_LISTE",
+        "ase_entretiens.csv",
+        "partenaires",
+        [2],
+    ),
+    (
+        "department not in COG",
+        "hj",
+        _set("hj_residences", 0, "dept", "99"),
+        "CODE_HORS_LISTE",
+        "hj_residences.csv",
+        "dept",
+        [2],
+    ),
+    (
+        "unreadable date",
+        "ase",
+        _set("ase_mesures", 0, "date_debut", "2024-13-01"),
+        "DATE_ILLISIBLE",
+        "ase_mesures.csv",
+        "date_debut",
+        [2],
+    ),
+    (
+        "date off the calendar",
+        "ase",
+        _set("ase_mesures", 0, "date_debut", "30/02/2024"),
+        "DATE_ILLISIBLE",
+        "ase_mesures.csv",
+        "date_debut",
+        [2],
+    ),
+    (
+        "unreadable year-month",
+        "ase",
+        _set("ase_jeunes", 1, "annee_mois_naissance", "03/2006"),
+        "DATE_ILLISIBLE",
+        "ase_jeunes.csv",
+        "annee_mois_naissance",
+        [3],
+    ),
+    (
+        "date before 1990",
+        "ase",
+        _set("ase_mesures", 0, "date_debut", "1989-12-31"),
+        "DATE_HORS_PERIODE",
+        "ase_mesures.csv",
+        "date_debut",
+        [2],
+    ),
+    (
+        "date after the check",
+        "ase",
+        _set("ase_sorties", 0, "date_sortie", "2025-06-02"),
+        "DATE_HORS_PERIODE",
+        "ase_sorties.csv",
+        "date_sortie",
+        [2],
+    ),
+    (
+        "end before start",
+        "ase",
+        _set("ase_mesures", 1, "date_fin", "2024-02-29"),
+        "FIN_AVANT_DEBUT",
+        "ase_mesures.csv",
+        "date_fin",
+        [3],
+    ),
+    (
+        "unreadable boolean",
+        "ase",
+        _set("ase_jeunes", 0, "mna", "peut-être"),
+        "BOOLEEN_ILLISIBLE",
+        "ase_jeunes.csv",
+        "mna",
+        [2],
+    ),
+    (
+        "zero places",
+        "hj",
+        _set("hj_residences", 0, "capacite_places", "0"),
+        "ENTIER_INVALIDE",
+        "hj_residences.csv",
+        "capacite_places",
+        [2],
+    ),
+    (
+        "decimal places",
+        "hj",
+        _set("hj_conventions", 0, "places_reservees", "2,5"),
+        "ENTIER_INVALIDE",
+        "hj_conventions.csv",
+        "places_reservees",
+        [2],
+    ),
+    (
+        "commune code lost its zero",
+        "ml",
+        _set("ml_jeunes", 0, "commune_residence", "9122"),
+        "COMMUNE_INVALIDE",
+        "ml_jeunes.csv",
+        "commune_residence",
+        [2],
+    ),
+    (
+        "repeated key",
+        "ase",
+        _set("ase_mesures", 1, "id_mesure", "M1"),
+        "CLE_EN_DOUBLE",
+        "ase_mesures.csv",
+        "id_mesure",
+        [2, 3],
+    ),
+    (
+        "repeated compound key",
+        "ase",
+        _append(
+            "ase_sorties",
+            {
+                "id_jeune": pid(1),
+                "date_sortie": "2024-10-31",
+                "logement_sortie": "INCONNU",
+                "activite_sortie": "INCONNU",
+                "ressources_sortie": "INCONNU",
+            },
+        ),
+        "CLE_EN_DOUBLE",
+        "ase_sorties.csv",
+        "id_jeune, date_sortie",
+        [2, 3],
+    ),
+    (
+        "unknown person",
+        "ase",
+        _set("ase_mesures", 1, "id_jeune", pid(99)),
+        "REFERENCE_INCONNUE",
+        "ase_mesures.csv",
+        "id_jeune",
+        [3],
+    ),
+    (
+        "unknown person in ML",
+        "ml",
+        _set("ml_accompagnements", 0, "id_jeune", pid(99)),
+        "REFERENCE_INCONNUE",
+        "ml_accompagnements.csv",
+        "id_jeune",
+        [2],
+    ),
+    (
+        "unknown residence",
+        "hj",
+        _set("hj_conventions", 0, "id_residence", "R9"),
+        "REFERENCE_INCONNUE",
+        "hj_conventions.csv",
+        "id_residence",
+        [2],
+    ),
+    (
+        "unknown convention",
+        "hj",
+        _set("hj_sejours", 0, "id_convention", "C9"),
+        "REFERENCE_INCONNUE",
+        "hj_sejours.csv",
+        "id_convention",
+        [2],
+    ),
+    (
+        "upper-case key",
+        "ml",
+        _upper_key,
+        "ID_JEUNE_INVALIDE",
+        "ml_accompagnements.csv",
+        "id_jeune",
+        [2],
+    ),
+    (
+        "short key",
+        "ase",
+        _set("ase_sorties", 0, "id_jeune", pid(1)[:40]),
+        "ID_JEUNE_INVALIDE",
+        "ase_sorties.csv",
+        "id_jeune",
+        [2],
+    ),
+    (
+        "e-mail address",
+        "hj",
+        _set("hj_residences", 0, "nom_residence", "contact jeanne.martin@example.org"),
+        "IDENTIFIANT_DIRECT",
+        "hj_residences.csv",
+        "nom_residence",
+        [2],
+    ),
+    (
+        "phone number",
+        "ase",
+        _set("ase_mesures", 0, "id_mesure", "06 12 34 56 78"),
+        "IDENTIFIANT_DIRECT",
+        "ase_mesures.csv",
+        "id_mesure",
+        [2],
+    ),
+    (
+        "international phone number",
+        "hj",
+        _set("hj_residences", 0, "association", "Asso +33 5 61 00 00 00"),
+        "IDENTIFIANT_DIRECT",
+        "hj_residences.csv",
+        "association",
+        [2],
+    ),
+    (
+        "NIR with spaces",
+        "hj",
+        _set("hj_sejours", 0, "id_sejour", "2 05 11 31 555 123 45"),
+        "IDENTIFIANT_DIRECT",
+        "hj_sejours.csv",
+        "id_sejour",
+        [2],
+    ),
+    (
+        "NIR without spaces",
+        "ml",
+        _set("ml_accompagnements", 0, "id_accompagnement", "185057800608436"),
+        "IDENTIFIANT_DIRECT",
+        "ml_accompagnements.csv",
+        "id_accompagnement",
+        [2],
+    ),
 ]
 
-BASES = {"ase": ("ase", "09", valid_ase), "ml": ("ml", "09", valid_ml), "hj": ("hj", "46", valid_hj)}
+BASES = {
+    "ase": ("ase", "09", valid_ase),
+    "ml": ("ml", "09", valid_ml),
+    "hj": ("hj", "46", valid_hj),
+}
 
 
 @pytest.mark.parametrize(
@@ -85,8 +354,16 @@ BASES = {"ase": ("ase", "09", valid_ase), "ml": ("ml", "09", valid_ml), "hj": ("
     ids=[c[0] for c in ROW_CASES],
 )
 def test_each_row_rule_refuses_the_delivery(
-    tmp_path: Path, suites_dir: Path, check_date: dt.date,
-    case: str, source: str, mutate: Callable[[Tables], None], rule: str, fichier: str, colonne: str, lines: list[int],
+    tmp_path: Path,
+    suites_dir: Path,
+    check_date: dt.date,
+    case: str,
+    source: str,
+    mutate: Callable[[Tables], None],
+    rule: str,
+    fichier: str,
+    colonne: str,
+    lines: list[int],
 ) -> None:
     src, dept, base = BASES[source]
     tables = base()
@@ -102,7 +379,9 @@ def test_each_row_rule_refuses_the_delivery(
 
 
 @pytest.mark.parametrize("source", ["ase", "ml", "hj"])
-def test_valid_deliveries_are_accepted(tmp_path: Path, suites_dir: Path, check_date: dt.date, source: str) -> None:
+def test_valid_deliveries_are_accepted(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date, source: str
+) -> None:
     src, dept, base = BASES[source]
     write_delivery(tmp_path, src, dept, 2024, base())
     verdict = _judge(tmp_path, suites_dir, check_date)
@@ -110,18 +389,26 @@ def test_valid_deliveries_are_accepted(tmp_path: Path, suites_dir: Path, check_d
     assert verdict.statut == "acceptee"
 
 
-def test_a_spreadsheet_saved_as_csv_is_undecodable(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_a_spreadsheet_saved_as_csv_is_undecodable(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     folder = write_delivery(tmp_path, "ase", "09", 2024, valid_ase())
     (folder / "ase_mesures.csv").write_bytes(b"PK\x03\x04" + bytes(range(256)) * 4)
     verdict = _judge(tmp_path, suites_dir, check_date)
-    assert [(p.regle, p.fichier) for p in verdict.problems] == [("FICHIER_ILLISIBLE", "ase_mesures.csv")]
+    assert [(p.regle, p.fichier) for p in verdict.problems] == [
+        ("FICHIER_ILLISIBLE", "ase_mesures.csv")
+    ]
 
 
-def test_an_old_excel_file_is_undecodable(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_an_old_excel_file_is_undecodable(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     folder = write_delivery(tmp_path, "hj", "46", 2024, valid_hj())
     (folder / "hj_sejours.csv").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
     verdict = _judge(tmp_path, suites_dir, check_date)
-    assert [(p.regle, p.fichier) for p in verdict.problems] == [("FICHIER_ILLISIBLE", "hj_sejours.csv")]
+    assert [(p.regle, p.fichier) for p in verdict.problems] == [
+        ("FICHIER_ILLISIBLE", "hj_sejours.csv")
+    ]
 
 
 def test_missing_required_table(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
@@ -129,10 +416,14 @@ def test_missing_required_table(tmp_path: Path, suites_dir: Path, check_date: dt
     del tables["ml_accompagnements"]
     write_delivery(tmp_path, "ml", "09", 2024, tables)
     verdict = _judge(tmp_path, suites_dir, check_date)
-    assert [(p.regle, p.fichier) for p in verdict.problems] == [("TABLE_MANQUANTE", "ml_accompagnements.csv")]
+    assert [(p.regle, p.fichier) for p in verdict.problems] == [
+        ("TABLE_MANQUANTE", "ml_accompagnements.csv")
+    ]
 
 
-def test_optional_table_may_be_missing(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_optional_table_may_be_missing(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     tables = valid_ase()
     del tables["ase_sorties"]
     write_delivery(tmp_path, "ase", "09", 2024, tables)
@@ -143,10 +434,14 @@ def test_unknown_file_name(tmp_path: Path, suites_dir: Path, check_date: dt.date
     folder = write_delivery(tmp_path, "ase", "09", 2024, valid_ase())
     shutil.copy(folder / "ase_sorties.csv", folder / "ase_sortie.csv")
     verdict = _judge(tmp_path, suites_dir, check_date)
-    assert [(p.regle, p.fichier) for p in verdict.problems] == [("FICHIER_INCONNU", "ase_sortie.csv")]
+    assert [(p.regle, p.fichier) for p in verdict.problems] == [
+        ("FICHIER_INCONNU", "ase_sortie.csv")
+    ]
 
 
-def test_missing_column_is_reported_once(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_missing_column_is_reported_once(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     folder = tmp_path / "ase" / "09" / "2024"
     tables = valid_ase()
     write_delivery(tmp_path, "ase", "09", 2024, tables)
@@ -158,13 +453,20 @@ def test_missing_column_is_reported_once(tmp_path: Path, suites_dir: Path, check
     ]
 
 
-def test_unknown_column_is_refused_without_copying_its_values(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_unknown_column_is_refused_without_copying_its_values(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     folder = tmp_path / "ase" / "09" / "2024"
     tables = valid_ase()
     write_delivery(tmp_path, "ase", "09", 2024, tables)
     for row in tables["ase_jeunes"]:
         row["nom"] = "Valeur-Secrete"
-    write_table(folder, "ase_jeunes", tables["ase_jeunes"], columns=[*TABLES["ase_jeunes"].column_names, "nom"])
+    write_table(
+        folder,
+        "ase_jeunes",
+        tables["ase_jeunes"],
+        columns=[*TABLES["ase_jeunes"].column_names, "nom"],
+    )
     verdict = _judge(tmp_path, suites_dir, check_date)
     assert [(p.regle, p.colonne) for p in verdict.problems] == [("COLONNE_INCONNUE", "nom")]
     assert "Valeur-Secrete" not in repr([p.as_dict() for p in verdict.problems])
@@ -188,7 +490,9 @@ def test_ragged_line(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> N
     assert [(p.regle, p.lignes) for p in verdict.problems] == [("LIGNE_MAL_FORMEE", [3])]
 
 
-def test_every_problem_of_every_file_is_listed(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_every_problem_of_every_file_is_listed(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     tables = valid_ase(3)
     tables["ase_mesures"][0]["type_mesure"] = "X"
     tables["ase_mesures"][2]["type_mesure"] = "Y"
@@ -204,7 +508,9 @@ def test_every_problem_of_every_file_is_listed(tmp_path: Path, suites_dir: Path,
     }
 
 
-def test_an_identifier_is_never_copied_into_the_report(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_an_identifier_is_never_copied_into_the_report(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     tables = valid_ase()
     tables["ase_mesures"][0]["motif_fin"] = "jeanne.martin@example.org"
     write_delivery(tmp_path, "ase", "09", 2024, tables)
@@ -213,38 +519,94 @@ def test_an_identifier_is_never_copied_into_the_report(tmp_path: Path, suites_di
     assert "jeanne.martin" not in repr([p.as_dict() for p in verdict.problems])
 
 
-def test_tolerated_forms_are_accepted(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_tolerated_forms_are_accepted(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     """Windows-1252, `,` delimiter, BOM, JJ/MM/AAAA, oui/non and O/N, upper-case headers in any
     order, codes in lower case with spaces."""
     ase = tmp_path / "ase" / "09" / "2024"
     jeunes = [
-        {"id_jeune": pid(1), "sexe": " f ", "annee_mois_naissance": "2006-03", "mna": "Oui", "date_premiere_prise_en_charge": "14/03/2015"},
+        {
+            "id_jeune": pid(1),
+            "sexe": " f ",
+            "annee_mois_naissance": "2006-03",
+            "mna": "Oui",
+            "date_premiere_prise_en_charge": "14/03/2015",
+        },
         {"id_jeune": pid(2), "sexe": "M", "annee_mois_naissance": "2005-11", "mna": "n"},
     ]
     cols = list(reversed(TABLES["ase_jeunes"].column_names))
-    write_table(ase, "ase_jeunes", jeunes, encoding="cp1252", columns=cols, header=[f" {c.upper()} " for c in cols])
+    write_table(
+        ase,
+        "ase_jeunes",
+        jeunes,
+        encoding="cp1252",
+        columns=cols,
+        header=[f" {c.upper()} " for c in cols],
+    )
     mesures = [
-        {"id_mesure": "M-é-1", "id_jeune": pid(1), "type_mesure": "apjm", "mode_accueil": " mecs", "date_debut": "01/03/2024", "date_fin": "31/10/2024", "motif_fin": "fin_contrat_jeune_majeur"},
-        {"id_mesure": "M2", "id_jeune": pid(2), "type_mesure": "CJM", "mode_accueil": "AUTRE", "date_debut": "2024-01-01", "date_fin": "", "motif_fin": ""},
+        {
+            "id_mesure": "M-é-1",
+            "id_jeune": pid(1),
+            "type_mesure": "apjm",
+            "mode_accueil": " mecs",
+            "date_debut": "01/03/2024",
+            "date_fin": "31/10/2024",
+            "motif_fin": "fin_contrat_jeune_majeur",
+        },
+        {
+            "id_mesure": "M2",
+            "id_jeune": pid(2),
+            "type_mesure": "CJM",
+            "mode_accueil": "AUTRE",
+            "date_debut": "2024-01-01",
+            "date_fin": "",
+            "motif_fin": "",
+        },
     ]
     write_table(ase, "ase_mesures", mesures, encoding="utf-8-sig", delimiter=",")
-    entretiens = [{"id_jeune": pid(1), "type_entretien": "entretien_17_ans", "date_entretien": "2023-05-02", "partenaires": "ml | adepape"}]
+    entretiens = [
+        {
+            "id_jeune": pid(1),
+            "type_entretien": "entretien_17_ans",
+            "date_entretien": "2023-05-02",
+            "partenaires": "ml | adepape",
+        }
+    ]
     write_table(ase, "ase_entretiens", entretiens)
-    autonomie = [{"id_jeune": pid(1), "date_projet": "2024-03-15", "besoin_ressources": "O", "besoin_logement": "N", "besoin_soins": "NON", "besoin_demarches": "1"}]
+    autonomie = [
+        {
+            "id_jeune": pid(1),
+            "date_projet": "2024-03-15",
+            "besoin_ressources": "O",
+            "besoin_logement": "N",
+            "besoin_soins": "NON",
+            "besoin_demarches": "1",
+        }
+    ]
     write_table(ase, "ase_autonomie", autonomie, encoding="cp1252")
     verdict = _judge(tmp_path, suites_dir, check_date)
     assert verdict.problems == []
-    assert verdict.rows == {"ase_jeunes": 2, "ase_mesures": 2, "ase_entretiens": 1, "ase_autonomie": 1}
+    assert verdict.rows == {
+        "ase_jeunes": 2,
+        "ase_mesures": 2,
+        "ase_entretiens": 1,
+        "ase_autonomie": 1,
+    }
 
 
-def test_a_convention_end_may_lie_ahead(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_a_convention_end_may_lie_ahead(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     tables = valid_hj()
     tables["hj_conventions"][0]["date_fin"] = "2030-12-31"
     write_delivery(tmp_path, "hj", "46", 2024, tables)
     assert _judge(tmp_path, suites_dir, check_date).accepted
 
 
-def test_deliveries_are_judged_apart_in_one_validation(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+def test_deliveries_are_judged_apart_in_one_validation(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
     """Several deliveries share one validation per table: a problem stays with its delivery,
     and the same key in two deliveries is not a repeat."""
     write_delivery(tmp_path, "ase", "09", 2024, valid_ase())

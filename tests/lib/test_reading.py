@@ -65,7 +65,9 @@ def test_header_case_order_and_line_numbers(tmp_path: Path) -> None:
         {"id_jeune": "", "sexe": "", "annee_mois_naissance": "", "mna": ""},  # blank line: skipped
         {"id_jeune": pid(2), "sexe": "m", "annee_mois_naissance": "2005-11", "mna": "OUI"},
     ]
-    path = write_table(tmp_path, "ase_jeunes", rows, columns=cols, header=[f" {c.title()} " for c in cols])
+    path = write_table(
+        tmp_path, "ase_jeunes", rows, columns=cols, header=[f" {c.title()} " for c in cols]
+    )
     rf = read_table_file(path, TABLES["ase_jeunes"])
     assert rf.problems == []
     assert rf.frame is not None

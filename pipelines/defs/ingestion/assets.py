@@ -5,6 +5,8 @@ the quality gate (`defs/quality`) judges them; `raw/<table>` promotes only accep
 each replacing its own partition's rows in one transaction.
 """
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from pipelines.defs.ingestion.partitions import livraisons_partitions
@@ -20,7 +22,9 @@ from pipelines.lib.gate import read_delivery
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="ingestion",
     kinds={"python", "duckdb"},
-    description="Lignes des livraisons en cours de contrôle (zone d'atterrissage, texte normalisé).",
+    description=(
+        "Lignes des livraisons en cours de contrôle (zone d'atterrissage, texte normalisé)."
+    ),
 )
 def livraisons(
     context: dg.AssetExecutionContext, observatoire: ObservatoireResource
@@ -56,8 +60,13 @@ ACCEPTED_REGISTRY_KEY = dg.AssetKey(["audit", "acceptees"])
 @dg.multi_asset(
     specs=[
         *(
-            dg.AssetSpec(key, deps=[livraisons], group_name="ingestion", kinds={"duckdb"},
-                          description=f"Lignes typées des livraisons acceptées : {key.path[-1]}.")
+            dg.AssetSpec(
+                key,
+                deps=[livraisons],
+                group_name="ingestion",
+                kinds={"duckdb"},
+                description=f"Lignes typées des livraisons acceptées : {key.path[-1]}.",
+            )
             for key in RAW_KEYS
         ),
         dg.AssetSpec(
@@ -71,7 +80,7 @@ ACCEPTED_REGISTRY_KEY = dg.AssetKey(["audit", "acceptees"])
 )
 def livraisons_acceptees(
     context: dg.AssetExecutionContext, observatoire: ObservatoireResource
-):  # type: ignore[no-untyped-def]
+) -> Iterator[dg.MaterializeResult]:
     """Promote the run's accepted deliveries (write–audit–publish: only after the gate)."""
     settings = observatoire.settings
     with warehouse.connect(settings.warehouse) as con:

@@ -12,7 +12,9 @@ from pipelines.lib.deliveries import discover
 JOB_NAME = "observatoire"
 
 
-@dg.sensor(job_name=JOB_NAME, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(
+    job_name=JOB_NAME, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED
+)
 def nouvelles_livraisons(
     context: dg.SensorEvaluationContext, observatoire: ObservatoireResource
 ) -> dg.SensorResult | dg.SkipReason:
@@ -25,7 +27,10 @@ def nouvelles_livraisons(
         return dg.SkipReason("Aucune livraison nouvelle ou modifiée.")
     known = set(context.instance.get_dynamic_partitions(livraisons_partitions.name or ""))
     new_keys = sorted(set(current) - known)
-    all_keys = [*context.instance.get_dynamic_partitions(livraisons_partitions.name or ""), *new_keys]
+    all_keys = [
+        *context.instance.get_dynamic_partitions(livraisons_partitions.name or ""),
+        *new_keys,
+    ]
     in_raw = [k for k in all_keys if k in current]
     return dg.SensorResult(
         run_requests=[
@@ -37,6 +42,8 @@ def nouvelles_livraisons(
                 },
             )
         ],
-        dynamic_partitions_requests=[livraisons_partitions.build_add_request(new_keys)] if new_keys else [],
+        dynamic_partitions_requests=[livraisons_partitions.build_add_request(new_keys)]
+        if new_keys
+        else [],
         cursor=json.dumps(current, sort_keys=True),
     )

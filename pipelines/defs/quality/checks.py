@@ -9,6 +9,7 @@ were refused and others accepted, so that the accepted ones still reach the mart
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 
 import dagster as dg
 
@@ -47,7 +48,7 @@ def _suite_check(table: str) -> str:
 )
 def controle_livraisons(
     context: dg.AssetCheckExecutionContext, observatoire: ObservatoireResource
-):  # type: ignore[no-untyped-def]
+) -> Iterator[dg.AssetCheckResult]:
     settings = observatoire.settings
     check_date = settings.check_date or dt.date.today()
     run_id = context.run.run_id

@@ -3,6 +3,8 @@
 import json
 import os
 from collections import Counter
+from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -19,7 +21,7 @@ from pipelines.defs.transformation.translator import ObservatoireTranslator
 )
 def observatoire_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, observatoire: ObservatoireResource
-):  # type: ignore[no-untyped-def]
+) -> Iterator[Any]:
     """`dbt build`: seeds, models, data tests and unit tests. A failing test fails the step, so
     nothing is published from a warehouse whose tests did not pass."""
     settings = observatoire.settings

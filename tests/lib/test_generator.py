@@ -1,0 +1,122 @@
+"""The demo generator: deterministic, contract-abiding, linkable across sources."""
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.lib.deliveries import discover
+from pipelines.lib.gate import judge, read_delivery
+from pipelines.lib.generator import generate
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    generate(out, seed=7, years=range(2023, 2025), scale=0.05)
+    return out
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*.csv")):
+        h.update(str(p.relative_to(folder)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_deterministic_for_a_seed(small_demo: Path, tmp_path: Path) -> None:
+    generate(tmp_path / "again", seed=7, years=range(2023, 2025), scale=0.05)
+    assert _digest(tmp_path / "again") == _digest(small_demo)
+    generate(tmp_path / "other", seed=8, years=range(2023, 2025), scale=0.05)
+    assert _digest(tmp_path / "other") != _digest(small_demo)
+
+
+def test_every_generated_delivery_passes_the_gate(small_demo: Path, suites_dir: Path) -> None:
+    deliveries = discover(small_demo)
+    verdicts = judge([read_delivery(d) for d in deliveries], suites_dir, dt.date(2026, 1, 1))
+    refused = {
+        k: [(p.regle, p.fichier, p.colonne) for p in v.problems]
+        for k, v in verdicts.items()
+        if not v.accepted
+    }
+    assert refused == {}
+
+
+def test_layout_covers_the_region_and_several_producers(small_demo: Path) -> None:
+    deliveries = discover(small_demo)
+    ase_depts = {d.dept for d in deliveries if d.source == "ase"}
+    assert ase_depts == {
+        "09",
+        "11",
+        "12",
+        "30",
+        "31",
+        "32",
+        "34",
+        "46",
+        "48",
+        "65",
+        "66",
+        "81",
+        "82",
+    }
+    hj_depts = {d.dept for d in deliveries if d.source == "hj"}
+    assert "48" not in hj_depts  # no Habitat Jeunes offer in Lozère
+    ml_31 = {
+        d.producteur for d in deliveries if d.source == "ml" and d.dept == "31" and d.annee == 2024
+    }
+    assert len(ml_31) >= 2
+    assert {d.annee for d in deliveries} == {2023, 2024}
+
+
+def test_messy_but_valid_forms_appear(small_demo: Path) -> None:
+    raw = [p.read_bytes() for p in small_demo.rglob("*.csv")]
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in raw)
+    assert any(b"/20" in b.split(b"\n", 2)[1] for b in raw if b.count(b"\n") > 1)  # JJ/MM/AAAA
+    assert any(b.split(b"\n", 1)[0].isupper() for b in raw)
+    cp1252 = 0
+    for b in raw:
+        try:
+            b.decode("utf-8")
+        except UnicodeDecodeError:
+            cp1252 += 1
+    assert cp1252 > 0
+
+
+def test_running_measures_appear_in_each_yearly_extract(small_demo: Path) -> None:
+    def measures(year: int) -> pl.DataFrame:
+        frames = [
+            pl.read_csv(
+                p,
+                separator=";" if b";" in p.read_bytes().split(b"\n", 1)[0] else ",",
+                infer_schema=False,
+                encoding="utf8-lossy",
+            )
+            for p in small_demo.glob(f"ase/*/{year}/ase_mesures.csv")
+        ]
+        return pl.concat(
+            [f.rename({c: c.strip().lower() for c in f.columns}) for f in frames], how="diagonal"
+        )
+
+    both = set(measures(2023)["id_mesure"]) & set(measures(2024)["id_mesure"])
+    assert len(both) > 10
+
+
+def test_keys_link_sources(small_demo: Path) -> None:
+    def ids(pattern: str) -> set[str]:
+        out: set[str] = set()
+        for p in small_demo.glob(pattern):
+            out.update(
+                re.findall(r"\b[0-9a-f]{64}\b", p.read_bytes().decode("utf-8", errors="replace"))
+            )
+        return out
+
+    ase = ids("ase/*/*/ase_jeunes.csv")
+    ml = ids("ml/*/*/ml_jeunes*.csv")
+    hj = ids("hj/*/*/hj_sejours*.csv")
+    assert len(ase & ml) > 10
+    assert len(ase & hj) > 5
