@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME := $(CURDIR)/.dagster
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint dev docs clean
+.PHONY: install run test lint dev docs bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,8 @@ run: install
 	$(BIN)/observatoire run
 
 lint: install
-	$(BIN)/ruff check pipelines tests
-	$(BIN)/ruff format --check pipelines tests
+	$(BIN)/ruff check pipelines tests benchmarks
+	$(BIN)/ruff format --check pipelines tests benchmarks
 	$(BIN)/mypy
 	OBSERVATOIRE_WAREHOUSE=$(CURDIR)/.venv/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models
 
@@ -57,3 +57,7 @@ docs: install
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks print figures; they are not tests.
+bench: install
+	$(BIN)/python benchmarks/bench_gate.py

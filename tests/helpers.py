@@ -32,7 +32,7 @@ def write_table(
         for c in cols:
             v = row.get(c)
             text = "" if v is None else str(v)
-            if delimiter in text or '"' in text:
+            if delimiter in text or '"' in text or "\n" in text:
                 text = '"' + text.replace('"', '""') + '"'
             values.append(text)
         lines.append(delimiter.join(values))

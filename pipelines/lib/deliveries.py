@@ -30,6 +30,8 @@ class Delivery:
     files: dict[str, Path] = field(default_factory=dict, hash=False, compare=False)
     # CSV files in the folder whose name is not a table of the source (reported, never read).
     unknown_files: tuple[Path, ...] = field(default=(), hash=False, compare=False)
+    # A second file for a table already delivered (`ase_mesures.csv` and `ASE_MESURES.CSV`).
+    duplicate_files: tuple[Path, ...] = field(default=(), hash=False, compare=False)
 
     @property
     def key(self) -> str:
@@ -45,7 +47,7 @@ class Delivery:
     def fingerprint(self) -> str:
         """SHA-256 over the file names and bytes: a re-delivery with the same content is a no-op."""
         digest = hashlib.sha256()
-        for path in sorted([*self.files.values(), *self.unknown_files]):
+        for path in sorted([*self.files.values(), *self.unknown_files, *self.duplicate_files]):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
@@ -66,6 +68,7 @@ def delivery_from_folder(folder: Path, source: str, dept: str, annee: int) -> li
     table_names = {t.name for t in tables_of(source)}
     by_producer: dict[str | None, dict[str, Path]] = {}
     unknown: dict[str | None, list[Path]] = {}
+    duplicates: dict[str | None, list[Path]] = {}
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.name.startswith("."):
             continue
@@ -76,7 +79,11 @@ def delivery_from_folder(folder: Path, source: str, dept: str, annee: int) -> li
             continue
         table, producteur = parsed
         if table in table_names:
-            by_producer.setdefault(producteur, {})[table] = path
+            files = by_producer.setdefault(producteur, {})
+            if table in files:
+                duplicates.setdefault(producteur, []).append(path)
+            else:
+                files[table] = path
         else:
             unknown.setdefault(producteur, []).append(path)
     producers = set(by_producer) | set(unknown)
@@ -91,6 +98,7 @@ def delivery_from_folder(folder: Path, source: str, dept: str, annee: int) -> li
             folder=folder,
             files=by_producer.get(producteur, {}),
             unknown_files=tuple(unknown.get(producteur, [])),
+            duplicate_files=tuple(duplicates.get(producteur, [])),
         )
         for producteur in sorted(producers, key=lambda p: p or "")
     ]

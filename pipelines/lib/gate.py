@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from pipelines.lib.contract import TABLES, Kind, Table, tables_of
-from pipelines.lib.deliveries import Delivery
+from pipelines.lib.contract import ASE_SERVICE_CODES, TABLES, Kind, Table, tables_of
+from pipelines.lib.deliveries import Delivery, parse_file_name
 from pipelines.lib.expectations import (
     CHECK_DATE_PARAMETER,
     ID_JEUNE_PATTERN,
@@ -30,6 +30,7 @@ from pipelines.lib.expectations import (
     load_suite,
 )
 from pipelines.lib.reading import ReadFile, read_table_file
+from pipelines.lib.reference import dept_codes
 from pipelines.lib.rules import MAX_EXAMPLES, MAX_LINES, Problem
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,19 @@ def structural_problems(read: ReadDelivery) -> list[Problem]:
                 f"(tables attendues : {names}).",
             )
         )
+    for path in d.duplicate_files:
+        parsed = parse_file_name(path.name)
+        table_name = parsed[0] if parsed else path.name
+        problems.append(
+            Problem(
+                path.name,
+                None,
+                "FICHIER_EN_DOUBLE",
+                f"La table {table_name} est livrée deux fois ({d.files[table_name].name} et "
+                f"{path.name}) : ne gardez qu'un fichier.",
+            )
+        )
+    problems.extend(folder_problems(d))
     for table in tables_of(d.source):
         if table.required_table and table.name not in d.files:
             problems.append(
@@ -102,6 +116,33 @@ def structural_problems(read: ReadDelivery) -> list[Problem]:
             )
     for rf in read.files.values():
         problems.extend(rf.problems)
+    return problems
+
+
+def folder_problems(d: Delivery) -> list[Problem]:
+    """The delivery folder names a department of the COG (or an ASE service of 69) and a past
+    or current year."""
+    valid = set(dept_codes()) | (set(ASE_SERVICE_CODES) if d.source == "ase" else set())
+    problems = []
+    if d.dept not in valid:
+        services = " (ou 69D / 69M pour les deux services du Rhône)" if d.source == "ase" else ""
+        problems.append(
+            Problem(
+                str(d.folder),
+                None,
+                "LIVRAISON_INVALIDE",
+                f"« {d.dept} » n'est pas un code de département du COG 2026{services}.",
+            )
+        )
+    if d.annee > dt.date.today().year:
+        problems.append(
+            Problem(
+                str(d.folder),
+                None,
+                "LIVRAISON_INVALIDE",
+                f"L'année de référence {d.annee} n'est pas encore commencée.",
+            )
+        )
     return problems
 
 

@@ -124,29 +124,42 @@ def read_table_file(path: Path, table: Table) -> ReadFile:
     """Read one file of one table. Never raises on bad content: problems are returned."""
     result = ReadFile(table=table, path=path)
     name = path.name
-    decoded = decode(path.read_bytes())
+    raw = path.read_bytes()
+    decoded = decode(raw)
     if decoded is None:
-        result.problems.append(
-            Problem(
-                name,
-                None,
-                "FICHIER_ILLISIBLE",
-                "Le fichier n'est pas un CSV texte lisible (UTF-8 ou Windows-1252) : tableur, "
-                "archive ou fichier binaire enregistré sous l'extension .csv ?",
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            why = (
+                "Le fichier est encodé en UTF-16 (« Texte Unicode » d'un tableur) : "
+                "enregistrez-le au format « CSV UTF-8 » ou « CSV (séparateur : point-virgule) »."
             )
-        )
+        else:
+            why = (
+                "Le fichier n'est pas un CSV texte lisible (UTF-8 ou Windows-1252) : tableur, "
+                "archive ou fichier binaire enregistré sous l'extension .csv ?"
+            )
+        result.problems.append(Problem(name, None, "FICHIER_ILLISIBLE", why))
         return result
     text, result.encoding = decoded
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    if not first_line.strip():
         result.problems.append(Problem(name, None, "FICHIER_ILLISIBLE", "Le fichier est vide."))
         return result
-    result.delimiter = sniff_delimiter(lines[0])
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=result.delimiter))
-    header = [normalise_header(h) for h in rows[0]]
-    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
-    line_numbers = [i + 2 for i, r in enumerate(rows[1:]) if any(cell.strip() for cell in r)]
-
+    result.delimiter = sniff_delimiter(first_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=result.delimiter)
+    header = [normalise_header(h) for h in next(reader)]
+    body: list[list[str]] = []
+    line_numbers: list[int] = []  # physical line where each record starts (header = line 1)
+    previous_end = reader.line_num
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            body.append(record)
+            line_numbers.append(previous_end + 1)
+        previous_end = reader.line_num
+    # Some exports end every line with a delimiter: an unnamed column that holds nothing is
+    # not a column (nothing can leak through it); one that holds values is refused below.
+    if header and header[-1] == "" and all(len(r) < len(header) or not r[-1].strip() for r in body):
+        header = header[:-1]
+        body = [r[: len(header)] if len(r) == len(header) + 1 else r for r in body]
     expected = set(table.column_names)
     seen: set[str] = set()
     for h in header:

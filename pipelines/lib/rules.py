@@ -12,6 +12,7 @@ RULES: dict[str, str] = {
     "FICHIER_ILLISIBLE": "Le fichier doit être un CSV texte en UTF-8 ou Windows-1252.",
     "LIGNE_MAL_FORMEE": "Chaque ligne doit avoir autant de champs que l'en-tête.",
     "FICHIER_INCONNU": "Chaque fichier doit porter le nom d'une table du contrat (<table>.csv).",
+    "FICHIER_EN_DOUBLE": "Une table est livrée dans un seul fichier.",
     "TABLE_MANQUANTE": "Les tables obligatoires de la source doivent être livrées.",
     "COLONNE_MANQUANTE": "Toutes les colonnes du contrat doivent être présentes.",
     "COLONNE_INCONNUE": "Aucune colonne hors contrat n'est admise.",

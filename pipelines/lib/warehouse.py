@@ -112,6 +112,7 @@ def land(con: duckdb.DuckDBPyConnection, reads: list[ReadDelivery], run_id: str)
         files = {
             "tables": {t: p.name for t, p in d.files.items()},
             "inconnus": [p.name for p in d.unknown_files],
+            "doublons": [p.name for p in d.duplicate_files],
         }
         registry.append(
             (
@@ -175,6 +176,7 @@ def landed_deliveries(
             folder=folder,
             files={t: folder / name for t, name in files["tables"].items()},
             unknown_files=tuple(folder / name for name in files["inconnus"]),
+            duplicate_files=tuple(folder / name for name in files.get("doublons", [])),
         )
         problems = [Problem(**p) for p in json.loads(problems_json)]
         read_files: dict[str, ReadFile] = {}

@@ -616,3 +616,76 @@ def test_deliveries_are_judged_apart_in_one_validation(
     verdicts = judge([read_delivery(d) for d in discover(tmp_path)], suites_dir, check_date)
     assert verdicts["ase-09-2024"].accepted
     assert [p.regle for p in verdicts["ase-11-2024"].problems] == ["CODE_HORS_LISTE"]
+
+
+def test_utf16_export_is_refused_with_a_hint(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
+    folder = write_delivery(tmp_path, "ase", "09", 2024, valid_ase())
+    path = folder / "ase_sorties.csv"
+    path.write_bytes(path.read_text().encode("utf-16"))
+    verdict = _judge(tmp_path, suites_dir, check_date)
+    assert [(p.regle, p.fichier) for p in verdict.problems] == [
+        ("FICHIER_ILLISIBLE", "ase_sorties.csv")
+    ]
+    assert "UTF-16" in verdict.problems[0].message
+
+
+def test_a_table_delivered_twice(tmp_path: Path, suites_dir: Path, check_date: dt.date) -> None:
+    folder = write_delivery(tmp_path, "ase", "09", 2024, valid_ase())
+    shutil.copy(folder / "ase_sorties.csv", folder / "ASE_SORTIES.CSV")
+    verdict = _judge(tmp_path, suites_dir, check_date)
+    assert [p.regle for p in verdict.problems] == ["FICHIER_EN_DOUBLE"]
+
+
+@pytest.mark.parametrize(("dept", "annee"), [("99", 2024), ("69X", 2024), ("09", 2099)])
+def test_delivery_folder_must_name_a_department_and_a_started_year(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date, dept: str, annee: int
+) -> None:
+    write_delivery(tmp_path, "ase", dept, annee, valid_ase())
+    verdict = _judge(tmp_path, suites_dir, check_date)
+    assert "LIVRAISON_INVALIDE" in {p.regle for p in verdict.problems}
+
+
+def test_ase_services_of_the_rhone_are_valid_departments(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
+    write_delivery(tmp_path, "ase", "69M", 2024, valid_ase())
+    assert _judge(tmp_path, suites_dir, check_date).accepted
+
+
+def test_trailing_delimiter_on_every_line_is_tolerated(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
+    folder = write_delivery(tmp_path, "ase", "09", 2024, valid_ase())
+    path = folder / "ase_mesures.csv"
+    path.write_text("".join(line + ";\n" for line in path.read_text().splitlines()))
+    assert _judge(tmp_path, suites_dir, check_date).accepted
+    # … but not when that unnamed column holds values
+    path.write_text(
+        path.read_text().replace(
+            "MECS;2024-03-01;2024-10-31;FIN_CONTRAT_JEUNE_MAJEUR;\n",
+            "MECS;2024-03-01;2024-10-31;FIN_CONTRAT_JEUNE_MAJEUR;x\n",
+            1,
+        )
+    )
+    verdict = _judge(tmp_path, suites_dir, check_date)
+    assert [(p.regle, p.colonne) for p in verdict.problems] == [("COLONNE_INCONNUE", "(sans nom)")]
+
+
+def test_line_numbers_are_physical_lines(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
+    """A quoted value spanning two lines shifts the lines after it; CRLF is read as well."""
+    tables = valid_hj()
+    tables["hj_residences"][0]["nom_residence"] = "Résidence\nLes Tilleuls"
+    tables["hj_residences"].append(
+        dict(
+            tables["hj_residences"][0], id_residence="R2", nom_residence="B", type_offre="PAVILLON"
+        )
+    )
+    folder = write_delivery(tmp_path, "hj", "46", 2024, tables)
+    path = folder / "hj_residences.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n").replace(b"e\r\nLes", b"e\nLes"))
+    verdict = _judge(tmp_path, suites_dir, check_date)
+    assert [(p.regle, p.lignes) for p in verdict.problems] == [("CODE_HORS_LISTE", [4])]
