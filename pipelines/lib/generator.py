@@ -762,10 +762,15 @@ def _simulate_hj(
         # Places under convention: each place is a slot filled by successive stays.
         for conv in conv_rows:
             res = next(r for r in residences if r["id_residence"] == conv["id_residence"])
-            pool = [
-                p
+            # Who may hold such a place: a measure of the right kind (young-adult for CJM and
+            # ex-MNA places, any for protected minors) in the financing department.
+            minors = conv["public"] == "MINEURS_PROTEGES"
+            periods = [
+                (m["date_debut"], m["date_fin"], p.id_jeune)
                 for p in young_adults.get(str(conv["dept_financeur"] or dept), [])
-                if (p.mna or conv["public"] != "EX_MNA")
+                if p.mna or conv["public"] != "EX_MNA"
+                for m in p.measures
+                if minors != (m["type_mesure"] in c.MESURES_JEUNE_MAJEUR)
             ]
             cstart, cend = conv["date_debut"], conv["date_fin"] or horizon
             assert isinstance(cstart, D) and isinstance(cend, D)
@@ -776,14 +781,10 @@ def _simulate_hj(
                     end_or_none: D | None = None if end > min(cend, horizon) else end
                     if end_or_none is None and cend < horizon:
                         end_or_none = cend
-                    who = None
-                    if pool and rng.random() < 0.85:
-                        candidate = rng.choice(pool)
-                        majority = candidate.majority()
-                        if conv["public"] == "MINEURS_PROTEGES" or majority <= cursor < _add_years(
-                            candidate.naissance, 21
-                        ):
-                            who = candidate.id_jeune
+                    eligible = [who for s, e, who in periods if s <= cursor <= e]  # type: ignore[operator]
+                    # Most residents under convention are known to the financing ASE; a few
+                    # come from another department's care or were never declared.
+                    who = rng.choice(eligible) if eligible and rng.random() < 0.9 else None
                     stay(
                         res,
                         who or _hex(rng),

@@ -11,13 +11,20 @@ import polars as pl
 
 from pipelines.lib.warehouse import connect
 
-# Published marts, in the order of marts.md. Later issues add the pathway marts here.
+# Published marts, in the order of marts.md, then the match rates of the pseudonymous key.
 MARTS = (
     "places_conventions",
     "places_par_departement",
     "residences_plafond",
     "sorties_ase",
     "sorties_ase_synthese",
+    "part_ex_mna",
+    "delai_cej",
+    "parcours",
+    "bilan_odpe",
+    "besoin_logement_pdalhpd",
+    "couverture_territoriale",
+    "appariement",
 )
 ANALYST_DB = "observatoire.duckdb"
 _BOM = b"\xef\xbb\xbf"

@@ -285,6 +285,70 @@ def test_places_par_departement_by_hand(
     assert by_dept["48"] == (2024, "48", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None)
 
 
+def test_delai_cej_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+    """A (born 2006-03) leaves on 2024-10-31 and enters a CEJ on 2024-11-15: 15 days. B and C
+    have no CEJ and less than a year of observation (ML observed up to 2024-12-31)."""
+    settings = first_run[0]
+    assert _mart(settings, "delai_cej", "annee_sortie, dept") == [
+        (2023, "09", 0, 0, 0, 0, 0, 0, None, None, None, 0),
+        (2024, "09", 3, 0, 1, 0, 0, 2, 15.0, 15.0, 15.0, 1),
+    ]
+
+
+def test_parcours_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+    settings = first_run[0]
+    rows = _mart(settings, "parcours", "annee_sortie, dept, parcours")
+    assert [r for r in rows if r[0] == 2024] == [
+        (2024, "09", "AUCUN", 2),
+        (2024, "09", "HJ_SEUL", 0),
+        (2024, "09", "ML_ET_HJ", 1),
+        (2024, "09", "ML_SEUL", 0),
+    ]
+    assert [r[3] for r in rows if r[0] == 2023] == [0, 0, 0, 0]
+
+
+def test_part_ex_mna_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+    settings = first_run[0]
+    assert _mart(settings, "part_ex_mna", "annee, dept, population") == [
+        (2023, "09", "JEUNES_MAJEURS", 2, 1, 0.5),
+        (2023, "09", "SORTIES", 0, 0, None),
+        (2024, "09", "JEUNES_MAJEURS", 3, 1, 1 / 3),
+        (2024, "09", "SORTIES", 3, 1, 1 / 3),
+        # only A is known to an ASE delivery among the residents under CD conventions
+        (2024, "46", "HJ_CONVENTION_CD", 1, 0, 0.0),
+    ]
+
+
+def test_bilan_odpe_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+    settings = first_run[0]
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select annee, nb_jeunes_majeurs_accompagnes, nb_entrees_jeune_majeur, nb_sorties, "
+            "nb_sorties_seches, nb_retours, nb_eligibles_entretien_17_ans, nb_entretiens_17_ans, "
+            "taux_entretien_17_ans, nb_eligibles_entretien_post_sortie, "
+            "nb_entretiens_post_sortie, nb_projets_autonomie, part_besoin_logement_couvert, "
+            "part_sorties_suivies_ml, part_sorties_hebergees_hj "
+            "from marts.bilan_odpe order by annee"
+        ).fetchall()
+    assert rows == [
+        # A turns 17 on 2023-03-01 in care, without interview
+        (2023, 2, 1, 0, 0, 0, 1, 0, 0.0, 0, 0, 0, None, None, None),
+        # B and C: exit + 183 days in 2024; A's comes in 2025
+        (2024, 3, 1, 3, 1, 1, 0, 0, None, 2, 0, 0, None, 1 / 3, 1 / 3),
+    ]
+
+
+def test_couverture_territoriale_by_hand(
+    first_run: tuple[Settings, int, dict[str, str], list[str]],
+) -> None:
+    settings = first_run[0]
+    by_dept = {
+        r[1]: r for r in _mart(settings, "couverture_territoriale", "annee, dept") if r[0] == 2024
+    }
+    assert by_dept["09"] == (2024, "09", 1, 0, 0, 0, 3, 0.0, True, True, True)
+    assert by_dept["46"] == (2024, "46", 0, 2, 60, 6, None, None, False, False, False)
+
+
 def test_published_in_three_forms(
     first_run: tuple[Settings, int, dict[str, str], list[str]],
 ) -> None:

@@ -1,0 +1,268 @@
+-- Housing need of young people leaving care, for the PDALHPD (method in the YAML description).
+{%- set k = 10 %}  {#- weight of the regional rate when shrinking a department's rates #}
+{%- set z = 1.645 %}  {#- two-sided 90 % range #}
+
+with
+
+stocks as (
+
+    select * from {{ ref('int_stocks_annualised') }}
+
+),
+
+exits as (
+
+    select * from {{ ref('int_sorties_matched') }}
+
+),
+
+delivered as (
+
+    select * from {{ ref('int_livraisons_ase_listed') }}
+
+),
+
+departements as (
+
+    select * from {{ ref('cog_departements') }}
+
+),
+
+references_ as (
+
+    -- Reference years R: each department's ASE years, in the region.
+    select delivered.dept, delivered.annee as annee_reference
+    from delivered
+    inner join departements
+        on delivered.dept = departements.code
+        and departements.region = '{{ var("region") }}'
+
+),
+
+ages as (
+
+    select unnest(range(0, 22)) as age
+
+),
+
+observed_transitions as (
+
+    -- Year-end stocks whose following year is observed: the history the rates are read from.
+    select annee_stock + 1 as annee_suite, dept, age, fin_annee_suivante, sortie_annee_suivante
+    from stocks
+    where suite_observee
+
+),
+
+dept_rates as (
+
+    -- For reference R: every observed year up to R, pooled.
+    select
+        references_.dept,
+        references_.annee_reference,
+        ages.age,
+        count(observed_transitions.age) as effectif,
+        count(*) filter (where observed_transitions.fin_annee_suivante) as fins,
+        count(*) filter (where observed_transitions.sortie_annee_suivante) as sorties
+    from references_
+    cross join ages
+    left join observed_transitions
+        on references_.dept = observed_transitions.dept
+        and observed_transitions.annee_suite <= references_.annee_reference
+        and observed_transitions.age = ages.age
+    group by references_.dept, references_.annee_reference, ages.age
+
+),
+
+region_rates as (
+
+    select
+        annee_reference,
+        age,
+        sum(fins) / nullif(sum(effectif), 0) as taux_fin_region,
+        sum(sorties) / nullif(sum(effectif), 0) as taux_sortie_region
+    from dept_rates
+    group by annee_reference, age
+
+),
+
+rates as (
+
+    -- A department's rate, shrunk towards the region's by {{ k }} pseudo-observations; at 21
+    -- and over everybody leaves.
+    select
+        dept_rates.dept,
+        dept_rates.annee_reference,
+        dept_rates.age,
+        case when dept_rates.age >= 21 then 1.0 else
+            (dept_rates.fins + {{ k }} * coalesce(region_rates.taux_fin_region, 0))
+            / (dept_rates.effectif + {{ k }}) end as taux_fin,
+        case when dept_rates.age >= 21 then 1.0 else
+            (dept_rates.sorties + {{ k }} * coalesce(region_rates.taux_sortie_region, 0))
+            / (dept_rates.effectif + {{ k }}) end as taux_sortie
+    from dept_rates
+    left join region_rates
+        on dept_rates.annee_reference = region_rates.annee_reference
+        and dept_rates.age = region_rates.age
+
+),
+
+stock_at_reference as (
+
+    select references_.dept, references_.annee_reference, stocks.age, count(*) as effectif
+    from references_
+    inner join stocks
+        on references_.dept = stocks.dept
+        and stocks.annee_stock = references_.annee_reference
+    group by references_.dept, references_.annee_reference, stocks.age
+
+),
+
+projected as (
+
+    -- Expected exits in R+1, R+2, R+3 of the persons in care at the end of R: exit at the
+    -- current age, or stay (1 − end rate) and face next year's rates one year older.
+    select
+        s.dept,
+        s.annee_reference,
+        sum(s.effectif * r0.taux_sortie) as sorties_1,
+        sum(s.effectif * (1 - r0.taux_fin) * r1.taux_sortie) as sorties_2,
+        sum(s.effectif * (1 - r0.taux_fin) * (1 - r1.taux_fin) * r2.taux_sortie) as sorties_3
+    from stock_at_reference as s
+    inner join rates as r0
+        on s.dept = r0.dept and s.annee_reference = r0.annee_reference and r0.age = s.age
+    inner join rates as r1
+        on s.dept = r1.dept and s.annee_reference = r1.annee_reference and r1.age = least(s.age + 1, 21)
+    inner join rates as r2
+        on s.dept = r2.dept and s.annee_reference = r2.annee_reference and r2.age = least(s.age + 2, 21)
+    group by s.dept, s.annee_reference
+
+),
+
+housing_history as (
+
+    -- Exits up to R with a known housing situation, and those needing a housing solution.
+    select
+        references_.dept,
+        references_.annee_reference,
+        count(exits.id_jeune) filter (where exits.logement_sortie <> 'INCONNU') as connues,
+        count(exits.id_jeune) filter (
+            where exits.logement_sortie not in ('INCONNU', 'LOGEMENT_AUTONOME', 'LOGEMENT_SOCIAL', 'FAMILLE_PROCHES')
+        ) as a_loger
+    from references_
+    left join exits
+        on references_.dept = exits.dept
+        and exits.annee <= references_.annee_reference
+        and exits.annee > references_.annee_reference - 3
+    group by references_.dept, references_.annee_reference
+
+),
+
+housing_share as (
+
+    select
+        h.dept,
+        h.annee_reference,
+        h.connues,
+        (h.a_loger + {{ k }} * r.part_region) / (h.connues + {{ k }}) as part_a_loger
+    from housing_history as h
+    inner join (
+        select annee_reference, sum(a_loger) / nullif(sum(connues), 0) as part_region
+        from housing_history
+        group by annee_reference
+    ) as r on h.annee_reference = r.annee_reference
+
+),
+
+horizons as (
+
+    select 1 as horizon union all select 2 union all select 3
+
+),
+
+estimates as (
+
+    select
+        projected.dept,
+        projected.annee_reference,
+        projected.annee_reference + horizons.horizon as annee_projection,
+        case horizons.horizon
+            when 1 then projected.sorties_1
+            when 2 then projected.sorties_2
+            else projected.sorties_3
+        end as sorties,
+        coalesce(housing_share.part_a_loger, 0) as part,
+        housing_share.connues
+    from projected
+    cross join horizons
+    inner join housing_share
+        on projected.dept = housing_share.dept
+        and projected.annee_reference = housing_share.annee_reference
+
+),
+
+observed as (
+
+    -- What happened in R+1 to the persons in care at the end of R (for the backtest).
+    select
+        dept,
+        annee_stock + 1 as annee_projection,
+        count(*) filter (where sortie_annee_suivante) as sorties_observees,
+        count(*) filter (where sortie_annee_suivante and logement_sortie <> 'INCONNU') as connues,
+        count(*) filter (
+            where sortie_annee_suivante
+            and logement_sortie not in ('INCONNU', 'LOGEMENT_AUTONOME', 'LOGEMENT_SOCIAL', 'FAMILLE_PROCHES')
+        ) as a_loger
+    from stocks
+    where suite_observee
+    group by dept, annee_stock + 1
+
+),
+
+final as (
+
+    select
+        estimates.annee_reference,
+        estimates.dept,
+        estimates.annee_projection,
+        round(estimates.sorties, 1) as sorties_prevues,
+        round(
+            greatest(estimates.sorties - {{ z }} * sqrt(estimates.sorties), 0)
+            * greatest(estimates.part - {{ z }} * sqrt(estimates.part * (1 - estimates.part) / (estimates.connues + {{ k }})), 0),
+            1
+        ) as besoin_logement_bas,
+        round(estimates.sorties * estimates.part, 1) as besoin_logement_central,
+        round(
+            (estimates.sorties + {{ z }} * sqrt(estimates.sorties))
+            * least(estimates.part + {{ z }} * sqrt(estimates.part * (1 - estimates.part) / (estimates.connues + {{ k }})), 1),
+            1
+        ) as besoin_logement_haut,
+        'v1 : stock au 31/12 de l''année de référence × taux de fin et de sortie par âge '
+        || '(années observées jusqu''à la référence, lissés vers la région) × part des sorties '
+        || 'à loger (3 dernières années) ; fourchette à 90 % (Poisson × binomiale)' as methode,
+        round(estimates.part, 3) as part_sorties_a_loger,
+        -- Backtest, beside the estimate made one year before: observed exits of the same stock.
+        case when estimates.annee_projection = estimates.annee_reference + 1
+            then observed.sorties_observees end as sorties_observees,
+        case when estimates.annee_projection = estimates.annee_reference + 1
+            then round(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 1)
+        end as besoin_logement_observe,
+        case when estimates.annee_projection = estimates.annee_reference + 1
+            then round((estimates.sorties - observed.sorties_observees) / nullif(observed.sorties_observees, 0), 3)
+        end as erreur_relative_sorties,
+        case when estimates.annee_projection = estimates.annee_reference + 1
+            then round(
+                (estimates.sorties * estimates.part - observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0))
+                / nullif(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 0),
+                3
+            )
+        end as erreur_relative_besoin
+    from estimates
+    left join observed
+        on estimates.dept = observed.dept
+        and estimates.annee_projection = observed.annee_projection
+
+)
+
+select * from final
+order by annee_reference, dept, annee_projection

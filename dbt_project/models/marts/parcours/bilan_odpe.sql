@@ -1,0 +1,220 @@
+{%- set besoins = ['ressources', 'logement', 'emploi_formation', 'soins', 'demarches', 'socio_educatif'] -%}
+
+with
+
+delivered as (
+
+    select * from {{ ref('int_livraisons_ase_listed') }}
+
+),
+
+jeunes_majeurs as (
+
+    select * from {{ ref('int_jeunes_majeurs_annualised') }}
+
+),
+
+mesures as (
+
+    select * from {{ ref('int_mesures_chained') }}
+
+),
+
+spells as (
+
+    select * from {{ ref('int_prises_en_charge_aggregated') }}
+
+),
+
+synthese as (
+
+    select * from {{ ref('sorties_ase_synthese') }}
+
+),
+
+exits as (
+
+    select * from {{ ref('int_sorties_linked') }}
+
+),
+
+entretiens as (
+
+    select * from {{ ref('stg_ase__entretiens') }}
+
+),
+
+autonomie as (
+
+    select * from {{ ref('stg_ase__autonomie') }}
+
+),
+
+accompanied as (
+
+    select annee, dept, count(distinct id_jeune) as nb_jeunes_majeurs_accompagnes
+    from jeunes_majeurs
+    group by annee, dept
+
+),
+
+young_adult_entries as (
+
+    -- The first APJM/CJM measure of each spell; a person counts once per year.
+    select
+        year(min(date_debut)) as annee,
+        dept,
+        id_jeune
+    from mesures
+    where type_mesure in ('APJM', 'CJM')
+    group by dept_service, dept, id_jeune, num_prise_en_charge
+
+),
+
+entries as (
+
+    select annee, dept, count(distinct id_jeune) as nb_entrees_jeune_majeur
+    from young_adult_entries
+    group by annee, dept
+
+),
+
+eligible_17 as (
+
+    -- Persons whose 17th birthday falls in the year and inside one of their spells.
+    select distinct
+        spells.dept_service,
+        spells.dept,
+        spells.id_jeune,
+        year({{ birthday('spells.annee_mois_naissance', 17) }}) as annee,
+        {{ birthday('spells.annee_mois_naissance', 17) }} as anniversaire_17,
+        {{ birthday('spells.annee_mois_naissance', 18) }} as anniversaire_18
+    from spells
+    where spells.date_debut <= {{ birthday('spells.annee_mois_naissance', 17) }}
+      and (spells.date_fin is null or spells.date_fin >= {{ birthday('spells.annee_mois_naissance', 17) }})
+
+),
+
+interview_17 as (
+
+    select
+        eligible_17.annee,
+        eligible_17.dept,
+        count(distinct eligible_17.dept_service || eligible_17.id_jeune) as nb_eligibles_entretien_17_ans,
+        count(distinct case when entretiens.id_jeune is not null
+            then eligible_17.dept_service || eligible_17.id_jeune end) as nb_entretiens_17_ans
+    from eligible_17
+    left join entretiens
+        on eligible_17.dept_service = entretiens.dept_service
+        and eligible_17.id_jeune = entretiens.id_jeune
+        and entretiens.type_entretien = 'ENTRETIEN_17_ANS'
+        and entretiens.date_entretien >= eligible_17.anniversaire_17
+        and entretiens.date_entretien < eligible_17.anniversaire_18
+    group by eligible_17.annee, eligible_17.dept
+
+),
+
+post_exit as (
+
+    -- Exits whose date + 183 days falls in the year, and those with a post-exit interview
+    -- dated after the exit.
+    select
+        year(exits.date_sortie + 183) as annee,
+        exits.dept,
+        count(*) as nb_eligibles_entretien_post_sortie,
+        count(*) filter (where exists (
+            select 1
+            from entretiens
+            where entretiens.dept_service = exits.dept_service
+              and entretiens.id_jeune = exits.id_jeune
+              and entretiens.type_entretien = 'ENTRETIEN_POST_SORTIE'
+              and entretiens.date_entretien > exits.date_sortie
+        )) as nb_entretiens_post_sortie
+    from exits
+    group by year(exits.date_sortie + 183), exits.dept
+
+),
+
+projects as (
+
+    -- The year's autonomy projects; a need's share is over the projects where it was assessed.
+    select
+        year(date_projet) as annee,
+        dept,
+        count(*) as nb_projets_autonomie
+        {%- for besoin in besoins %},
+        count(*) filter (where besoin_{{ besoin }}) / nullif(count(besoin_{{ besoin }}), 0)
+            as part_besoin_{{ besoin }}_couvert,
+        count(besoin_{{ besoin }}) as nb_projets_besoin_{{ besoin }}_evalue
+        {%- endfor %}
+    from autonomie
+    group by year(date_projet), dept
+
+),
+
+pathways as (
+
+    select
+        annee,
+        dept,
+        count(*) filter (where avec_ml) / count(*) as part_sorties_suivies_ml,
+        count(*) filter (where avec_hj) / count(*) as part_sorties_hebergees_hj
+    from exits
+    group by annee, dept
+
+),
+
+final as (
+
+    select
+        delivered.annee,
+        delivered.dept,
+        coalesce(accompanied.nb_jeunes_majeurs_accompagnes, 0) as nb_jeunes_majeurs_accompagnes,
+        coalesce(entries.nb_entrees_jeune_majeur, 0) as nb_entrees_jeune_majeur,
+        synthese.nb_sorties,
+        synthese.nb_sorties_seches,
+        synthese.nb_retours,
+        coalesce(interview_17.nb_eligibles_entretien_17_ans, 0) as nb_eligibles_entretien_17_ans,
+        coalesce(interview_17.nb_entretiens_17_ans, 0) as nb_entretiens_17_ans,
+        interview_17.nb_entretiens_17_ans / nullif(interview_17.nb_eligibles_entretien_17_ans, 0)
+            as taux_entretien_17_ans,
+        coalesce(post_exit.nb_eligibles_entretien_post_sortie, 0) as nb_eligibles_entretien_post_sortie,
+        coalesce(post_exit.nb_entretiens_post_sortie, 0) as nb_entretiens_post_sortie,
+        post_exit.nb_entretiens_post_sortie / nullif(post_exit.nb_eligibles_entretien_post_sortie, 0)
+            as taux_entretien_post_sortie,
+        coalesce(projects.nb_projets_autonomie, 0) as nb_projets_autonomie,
+        {%- for besoin in besoins %}
+        projects.part_besoin_{{ besoin }}_couvert,
+        {%- endfor %}
+        pathways.part_sorties_suivies_ml,
+        pathways.part_sorties_hebergees_hj
+        {%- for besoin in besoins %},
+        coalesce(projects.nb_projets_besoin_{{ besoin }}_evalue, 0) as nb_projets_besoin_{{ besoin }}_evalue
+        {%- endfor %}
+    from delivered
+    left join accompanied
+        on delivered.annee = accompanied.annee
+        and delivered.dept = accompanied.dept
+    left join entries
+        on delivered.annee = entries.annee
+        and delivered.dept = entries.dept
+    left join synthese
+        on delivered.annee = synthese.annee
+        and delivered.dept = synthese.dept
+    left join interview_17
+        on delivered.annee = interview_17.annee
+        and delivered.dept = interview_17.dept
+    left join post_exit
+        on delivered.annee = post_exit.annee
+        and delivered.dept = post_exit.dept
+    left join projects
+        on delivered.annee = projects.annee
+        and delivered.dept = projects.dept
+    left join pathways
+        on delivered.annee = pathways.annee
+        and delivered.dept = pathways.dept
+
+)
+
+select * from final
+order by annee, dept

@@ -1,0 +1,133 @@
+with
+
+delivered as (
+
+    select * from {{ ref('int_livraisons_ase_listed') }}
+
+),
+
+jeunes_majeurs as (
+
+    select * from {{ ref('int_jeunes_majeurs_annualised') }}
+
+),
+
+exits as (
+
+    select * from {{ ref('int_sorties_matched') }}
+
+),
+
+conventions as (
+
+    select * from {{ ref('int_conventions_annualised') }}
+
+),
+
+sejours as (
+
+    select * from {{ ref('stg_hj__sejours') }}
+
+),
+
+personnes as (
+
+    select * from {{ ref('int_personnes_linked') }}
+
+),
+
+residences as (
+
+    select * from {{ ref('stg_hj__residences') }}
+
+),
+
+populations as (
+
+    select 'JEUNES_MAJEURS' as population union all
+    select 'SORTIES' union all
+    select 'HJ_CONVENTION_CD'
+
+),
+
+ase_persons as (
+
+    select distinct annee, dept, 'JEUNES_MAJEURS' as population, dept_service, id_jeune, mna
+    from jeunes_majeurs
+    union all
+    select distinct annee, dept, 'SORTIES' as population, dept_service, id_jeune, mna
+    from exits
+
+),
+
+hj_persons as (
+
+    -- Persons with a stay active in the year under a convention financed by a CD; their ex-MNA
+    -- status comes from any ASE delivery that knows them; the others are left out of both counts.
+    select distinct
+        conventions.annee,
+        conventions.dept,
+        'HJ_CONVENTION_CD' as population,
+        sejours.id_jeune,
+        personnes.mna
+    from conventions
+    inner join sejours
+        on conventions.dept_service = sejours.dept_service
+        and conventions.id_convention = sejours.id_convention
+        and {{ active_in_year('sejours.date_entree', 'sejours.date_sortie', 'conventions.annee') }}
+    inner join personnes
+        on sejours.id_jeune = personnes.id_jeune
+        and personnes.connu_ase
+    where conventions.financeur = 'CD'
+
+),
+
+grid as (
+
+    select delivered.annee, delivered.dept, populations.population
+    from delivered
+    cross join populations
+    where populations.population in ('JEUNES_MAJEURS', 'SORTIES')
+    union all
+    -- HJ rows: every department with a residence in the year's HJ deliveries.
+    select distinct residences.annee_livraison as annee, residences.dept, 'HJ_CONVENTION_CD'
+    from residences
+
+),
+
+counted as (
+
+    select annee, dept, population, count(*) as nb_jeunes, count(*) filter (where mna) as nb_ex_mna
+    from (
+        -- a person counted once per department, year and population
+        select annee, dept, population, id_jeune, bool_or(mna) as mna
+        from ase_persons
+        group by annee, dept, population, id_jeune
+        union all
+        select annee, dept, population, id_jeune, bool_or(mna) as mna
+        from hj_persons
+        group by annee, dept, population, id_jeune
+    ) as persons
+    group by annee, dept, population
+
+),
+
+final as (
+
+    select
+        grid.annee,
+        grid.dept,
+        grid.population,
+        coalesce(counted.nb_jeunes, 0) as nb_jeunes,
+        coalesce(counted.nb_ex_mna, 0) as nb_ex_mna,
+        counted.nb_ex_mna / nullif(counted.nb_jeunes, 0) as part_ex_mna
+    from grid
+    left join counted
+        on grid.annee = counted.annee
+        and grid.dept = counted.dept
+        and grid.population = counted.population
+
+)
+
+select * from final
+order by annee, dept, population
