@@ -54,6 +54,7 @@ dev: install
 # The data dictionary (dbt docs) in dbt_project/target/index.html.
 docs: install
 	cd dbt_project && OBSERVATOIRE_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . --static
+	@echo "Dictionnaire de données : dbt_project/target/static_index.html"
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,7 @@ _STEP_LABELS = {
     "livraisons_acceptees": "promotion des livraisons acceptées",
     "observatoire_dbt": "modélisation dbt (build et tests)",
     "marts_publies": "publication des marts",
+    "marts__appariement_appariement_stable": "contrôle des taux d'appariement",
 }
 
 
