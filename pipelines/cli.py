@@ -73,6 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("dossier", type=Path, help="dossier <source>/<dept>/<annee>")
     check.add_argument("--date-controle", type=_date, default=None)
 
+    pseudo = sub.add_parser(
+        "pseudonymise",
+        help="remplace nom, prénom, date de naissance par id_jeune (contrat v1 §3)",
+        description="Le secret est lu dans un fichier (--secret-file, ou la variable "
+        "OBSERVATOIRE_SECRET_FILE qui nomme ce fichier) ; jamais sur la ligne de commande.",
+    )
+    pseudo.add_argument("--in", dest="source", type=Path, required=True)
+    pseudo.add_argument("--out", dest="target", type=Path, required=True)
+    pseudo.add_argument("--secret-file", type=Path, default=None)
+
     exp = sub.add_parser("expectations", help="réécrit les suites Great Expectations du contrat")
     exp.add_argument("--out", type=Path, default=EXPECTATIONS_DIR)
     return parser
@@ -143,6 +153,29 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if all(v.accepted for v in verdicts.values()) else 1
 
 
+def _pseudonymise(args: argparse.Namespace) -> int:
+    from pipelines.lib.pseudonymisation import (
+        EXCHANGE_SECRET_ENV,
+        PseudonymisationError,
+        SecretError,
+        pseudonymise_file,
+        read_secret,
+        secret_path,
+    )
+
+    try:
+        secret = read_secret(secret_path(args.secret_file, EXCHANGE_SECRET_ENV))
+        if args.target.resolve() == args.source.resolve():
+            raise PseudonymisationError("Le fichier de sortie doit différer du fichier d'entrée.")
+        started = time.monotonic()
+        n = pseudonymise_file(args.source, args.target, secret)
+    except (SecretError, PseudonymisationError) as exc:
+        print(str(exc))
+        return 1
+    print(f"{n} lignes pseudonymisées en {time.monotonic() - started:.1f} s → {args.target}")
+    return 0
+
+
 def _expectations(args: argparse.Namespace) -> int:
     from pipelines.lib.expectations import write_suites
     from pipelines.lib.reference import dept_codes
@@ -160,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         "generate": _generate,
         "run": _run,
         "check": _check,
+        "pseudonymise": _pseudonymise,
         "expectations": _expectations,
     }
     return handlers[args.command](args)

@@ -19,6 +19,8 @@ class ObservatoireResource(dg.ConfigurableResource):
     region: str = DEFAULT_REGION
     seuil: int = 11
     date_controle: str | None = None  # AAAA-MM-JJ; today when empty
+    # Path of the file holding the warehouse secret (never the secret itself); see README.
+    secret_entrepot: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ObservatoireResource":
@@ -30,6 +32,7 @@ class ObservatoireResource(dg.ConfigurableResource):
             region=settings.region,
             seuil=settings.seuil,
             date_controle=settings.check_date.isoformat() if settings.check_date else None,
+            secret_entrepot=str(settings.warehouse_secret) if settings.warehouse_secret else None,
         )
 
     @property
@@ -42,4 +45,5 @@ class ObservatoireResource(dg.ConfigurableResource):
             region=self.region,
             seuil=self.seuil,
             check_date=dt.date.fromisoformat(self.date_controle) if self.date_controle else None,
+            warehouse_secret=Path(self.secret_entrepot) if self.secret_entrepot else None,
         ).resolved()

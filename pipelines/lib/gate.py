@@ -12,7 +12,7 @@ import logging
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,10 +68,14 @@ class ReadDelivery:
     files: dict[str, ReadFile]
 
 
-def read_delivery(delivery: Delivery) -> ReadDelivery:
+def read_delivery(delivery: Delivery, rekey: Callable[[str], str] | None = None) -> ReadDelivery:
+    """Read every file of a delivery; with `rekey`, keys are warehouse keys from the start."""
     return ReadDelivery(
         delivery,
-        {table: read_table_file(path, TABLES[table]) for table, path in delivery.files.items()},
+        {
+            table: read_table_file(path, TABLES[table], rekey)
+            for table, path in delivery.files.items()
+        },
     )
 
 

@@ -9,6 +9,7 @@ read `01` as 1 and may swap day and month).
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _DATE_ISO = r"^\d{4}-\d{2}-\d{2}$"
 _DATE_FR = r"^(\d{2})/(\d{2})/(\d{4})$"
 _YEAR_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+_ID_JEUNE = r"^[0-9a-f]{64}$"
 _TRUE = ("1", "OUI", "O")
 _FALSE = ("0", "NON", "N")
 
@@ -120,8 +122,28 @@ def normalise_column(col: str, kind: Kind) -> pl.Expr:
     return value.alias(col)
 
 
-def read_table_file(path: Path, table: Table) -> ReadFile:
-    """Read one file of one table. Never raises on bad content: problems are returned."""
+def rekey_column(frame: pl.DataFrame, col: str, rekey: Callable[[str], str]) -> pl.Expr:
+    """Replace well-formed exchange keys by warehouse keys. A malformed key is replaced by a
+    placeholder naming its line, which the gate reports as ID_JEUNE_INVALIDE: the warehouse
+    never holds a value delivered as a key."""
+    valid = pl.col(col).str.contains(_ID_JEUNE)
+    keys = frame.filter(valid)[col].unique().to_list()
+    mapping = {key: rekey(key) for key in keys}
+    return (
+        pl.when(valid)
+        .then(pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.Utf8))
+        .when(pl.col(col).is_not_null())
+        .then(pl.format("INVALIDE-L{}", pl.col("_ligne")))
+        .otherwise(None)
+        .alias(col)
+    )
+
+
+def read_table_file(
+    path: Path, table: Table, rekey: Callable[[str], str] | None = None
+) -> ReadFile:
+    """Read one file of one table. Never raises on bad content: problems are returned. With
+    `rekey`, `id_jeune` holds warehouse keys (see pseudonymisation.py)."""
     result = ReadFile(table=table, path=path)
     name = path.name
     raw = path.read_bytes()
@@ -213,5 +235,10 @@ def read_table_file(path: Path, table: Table) -> ReadFile:
         {"_ligne": line_numbers, **columns},
         schema={"_ligne": pl.Int64, **{c: pl.Utf8 for c in columns}},
     )
-    result.frame = frame.with_columns(normalise_column(c, table.column(c).kind) for c in columns)
+    frame = frame.with_columns(normalise_column(c, table.column(c).kind) for c in columns)
+    if rekey is not None:
+        frame = frame.with_columns(
+            rekey_column(frame, c, rekey) for c in columns if table.column(c).kind is Kind.ID_JEUNE
+        )
+    result.frame = frame
     return result

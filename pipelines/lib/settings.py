@@ -5,9 +5,11 @@ Nothing reads the environment at import time.
 """
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.lib.pseudonymisation import WAREHOUSE_SECRET_ENV
 from pipelines.lib.reference import DEFAULT_REGION, PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -23,6 +25,16 @@ class Settings:
     region: str = DEFAULT_REGION
     seuil: int = 11
     check_date: dt.date | None = None  # the day deliveries are checked; today by default
+    # File holding the warehouse secret (re-keying of id_jeune). Default: the file named by
+    # OBSERVATOIRE_SECRET_ENTREPOT_FILE, else `<warehouse>.secret` beside the warehouse.
+    warehouse_secret: Path | None = None
+
+    def warehouse_secret_file(self) -> Path:
+        """Read at run time, never at import."""
+        if self.warehouse_secret is not None:
+            return self.warehouse_secret
+        named = os.environ.get(WAREHOUSE_SECRET_ENV)
+        return Path(named) if named else self.warehouse.with_suffix(".secret")
 
     def resolved(self) -> "Settings":
         return Settings(
@@ -33,4 +45,5 @@ class Settings:
             region=self.region,
             seuil=self.seuil,
             check_date=self.check_date,
+            warehouse_secret=self.warehouse_secret.resolve() if self.warehouse_secret else None,
         )

@@ -82,6 +82,9 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             producteur varchar, empreinte varchar, promue_le timestamp, nb_lignes integer)
         """
     )
+    con.execute(
+        "create table if not exists audit.parametres (cle varchar primary key, valeur varchar)"
+    )
     for table in TABLES.values():
         text_cols = ", ".join(f"{c} varchar" for c in table.column_names)
         con.execute(
@@ -91,6 +94,26 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
         typed_cols = ", ".join(f"{c.name} {_sql_type(c.kind)}" for c in table.columns)
         lineage = ", ".join(f"{k} {v}" for k, v in LINEAGE.items())
         con.execute(f"create table if not exists raw.{table.name} ({typed_cols}, {lineage})")
+
+
+class SecretChanged(RuntimeError):
+    """The warehouse was keyed with another secret: loading would split every person in two."""
+
+
+def check_secret(con: duckdb.DuckDBPyConnection, fingerprint: str) -> None:
+    """Record the warehouse secret's fingerprint on first use; refuse a different one."""
+    row = con.execute(
+        "select valeur from audit.parametres where cle = 'secret_entrepot'"
+    ).fetchone()
+    if row is None:
+        con.execute("insert into audit.parametres values ('secret_entrepot', ?)", [fingerprint])
+    elif row[0] != fingerprint:
+        raise SecretChanged(
+            "Le secret de l'entrepôt n'est pas celui avec lequel l'entrepôt a été construit : "
+            "les clés ne se rejoindraient plus. Remettez le bon fichier de secret, ou, pour une "
+            "rotation, reconstruisez l'entrepôt (supprimez-le puis relancez : toutes les "
+            "livraisons de data/raw sont rechargées)."
+        )
 
 
 def land(con: duckdb.DuckDBPyConnection, reads: list[ReadDelivery], run_id: str) -> dict[str, int]:

@@ -367,7 +367,14 @@ def test_published_in_three_forms(
         columns = {r[0] for m in MARTS for r in con.execute(f"describe {m}").fetchall()}
     assert "id_jeune" not in columns
     synthese = (settings.marts_dir / "sorties_ase_synthese.csv").read_text(encoding="utf-8-sig")
-    assert "2024;09;3;1;0,5;1;1" in synthese  # decimal comma for French spreadsheets
+    # counts of 1 to 10 persons are masked; zero is not; the row says which cells are masked
+    assert synthese.splitlines()[1:] == [
+        "2023;09;0;0;;0;0;",
+        '2024;09;;;;;;"nb_sorties, nb_sorties_seches, part_sorties_seches, '
+        'nb_situation_inconnue, nb_retours"',
+    ]
+    places = (settings.marts_dir / "residences_plafond.csv").read_text(encoding="utf-8-sig")
+    assert "2024;46;R1;Résidence R1;40;6;0,15;false;" in places  # places are never masked
 
 
 def test_reports_are_written_for_every_delivery(

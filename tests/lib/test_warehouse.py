@@ -70,3 +70,16 @@ def test_accepted_redelivery_replaces_its_partition_only(tmp_path: Path, suites_
             "select _dept, count(*) from raw.ase_mesures group by 1 order by 1"
         ).fetchall()
     assert counts == [("09", 3), ("11", 1)]
+
+
+def test_a_changed_warehouse_secret_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from pipelines.lib.pseudonymisation import WarehouseKeys
+
+    with wh.connect(tmp_path / "w.duckdb") as con:
+        wh.ensure_schemas(con)
+        wh.check_secret(con, WarehouseKeys(b"a" * 32).fingerprint())
+        wh.check_secret(con, WarehouseKeys(b"a" * 32).fingerprint())
+        with pytest.raises(wh.SecretChanged, match="reconstruisez l'entrepôt"):
+            wh.check_secret(con, WarehouseKeys(b"b" * 32).fingerprint())

@@ -15,6 +15,7 @@ from pipelines.lib import warehouse
 from pipelines.lib.contract import TABLES
 from pipelines.lib.deliveries import discover
 from pipelines.lib.gate import read_delivery
+from pipelines.lib.pseudonymisation import ensure_demo_secret, warehouse_keys
 
 
 @dg.asset(
@@ -30,18 +31,27 @@ def livraisons(
     context: dg.AssetExecutionContext, observatoire: ObservatoireResource
 ) -> dg.MaterializeResult:
     settings = observatoire.settings
-    keys = set(context.partition_keys)
-    deliveries = [d for d in discover(settings.raw_dir) if d.key in keys]
-    gone = sorted(keys - {d.key for d in deliveries})
+    wanted = set(context.partition_keys)
+    deliveries = [d for d in discover(settings.raw_dir) if d.key in wanted]
+    gone = sorted(wanted - {d.key for d in deliveries})
     if gone:
         context.log.warning(f"Livraisons introuvables dans {settings.raw_dir} : {', '.join(gone)}")
+    secret_file = settings.warehouse_secret_file()
+    if ensure_demo_secret(secret_file):
+        context.log.warning(
+            f"Secret de l'entrepôt créé dans {secret_file} : gardez-en une copie hors de "
+            "l'entrepôt (voir README, « Secrets »)."
+        )
+    keys = warehouse_keys(secret_file)
+    with warehouse.connect(settings.warehouse) as con:
+        warehouse.ensure_schemas(con)
+        warehouse.check_secret(con, keys.fingerprint())
     reads = []
     for i, delivery in enumerate(deliveries, start=1):
-        reads.append(read_delivery(delivery))
+        reads.append(read_delivery(delivery, keys.rekey))
         if i % 25 == 0 or i == len(deliveries):
             context.log.info(f"Lecture des livraisons : {i}/{len(deliveries)}")
     with warehouse.connect(settings.warehouse) as con:
-        warehouse.ensure_schemas(con)
         counts = warehouse.land(con, reads, context.run_id)
     context.log.info(f"{sum(counts.values())} lignes déposées en zone d'atterrissage.")
     return dg.MaterializeResult(

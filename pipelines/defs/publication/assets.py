@@ -16,7 +16,7 @@ def marts_publies(
     context: dg.AssetExecutionContext, observatoire: ObservatoireResource
 ) -> dg.MaterializeResult:
     settings = observatoire.settings
-    counts = publish(settings.warehouse, settings.marts_dir)
+    counts = publish(settings.warehouse, settings.marts_dir, seuil=settings.seuil)
     context.log.info(f"Marts publiés dans {settings.marts_dir} ({len(counts)} marts).")
     return dg.MaterializeResult(
         metadata={

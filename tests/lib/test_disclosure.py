@@ -1,0 +1,130 @@
+"""Disclosure control on hand-worked frames (expected frames written inline)."""
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from pipelines.lib.disclosure import RULES, Equation, GroupSum, MartRules, Ratio, mask
+
+
+def test_primary_counts_and_ratios() -> None:
+    frame = pl.DataFrame(
+        {
+            "nb_jeunes": [0, 5, 11, 40],
+            "nb_ex_mna": [0, 2, 11, 30],
+            "part_ex_mna": [None, 0.4, 1.0, 0.75],
+        }
+    )
+    got, report = mask(frame, RULES["part_ex_mna"], seuil=11)
+    expected = pl.DataFrame(
+        {
+            "nb_jeunes": [0, None, 11, 40],
+            "nb_ex_mna": [0, None, 11, 30],
+            "part_ex_mna": [None, None, 1.0, 0.75],
+            "cellules_masquees": [None, "nb_jeunes, nb_ex_mna, part_ex_mna", None, None],
+        }
+    )
+    assert_frame_equal(got, expected)
+    assert report.per_column == {"nb_jeunes": 1, "nb_ex_mna": 1, "part_ex_mna": 1}
+
+
+def test_a_share_is_masked_with_its_numerator() -> None:
+    """4 dry exits of 30 (5 unknown): the share 4/25 would give the 4 back."""
+    frame = pl.DataFrame(
+        {
+            "nb_sorties": [30],
+            "nb_sorties_seches": [4],
+            "part_sorties_seches": [0.16],
+            "nb_situation_inconnue": [5],
+            "nb_retours": [12],
+        }
+    )
+    got, _ = mask(frame, RULES["sorties_ase_synthese"], seuil=11)
+    assert got.row(0) == (
+        30,
+        None,
+        None,
+        None,
+        12,
+        "nb_sorties_seches, part_sorties_seches, nb_situation_inconnue",
+    )
+
+
+def test_a_share_over_few_persons_is_masked_even_when_counts_are_not() -> None:
+    """25 exits of which 15 unknown: the share is over 10 persons."""
+    frame = pl.DataFrame(
+        {
+            "nb_sorties": [25],
+            "nb_sorties_seches": [0],
+            "part_sorties_seches": [0.0],
+            "nb_situation_inconnue": [15],
+            "nb_retours": [0],
+        }
+    )
+    got, _ = mask(frame, RULES["sorties_ase_synthese"], seuil=11)
+    assert got.row(0) == (25, 0, None, 15, 0, "part_sorties_seches")
+
+
+def test_equation_gets_a_second_cell() -> None:
+    """40 = 3 + 15 + 12 + 10 + 0 and 30 = 3 + 15 + 12: the 3 and the 10 are small; in the second
+    equation the 3 would be 30 − 15 − 12, so the smallest positive visible part (12) goes too."""
+    rules = MartRules(
+        counts=("t", "a", "b", "c", "d", "e", "u"),
+        equations=(Equation("t", ("a", "b", "c", "d", "e")), Equation("u", ("a", "b", "c"))),
+    )
+    frame = pl.DataFrame(
+        {"t": [40], "a": [3], "b": [15], "c": [12], "d": [10], "e": [0], "u": [30]}
+    )
+    got, _ = mask(frame, rules, seuil=11)
+    assert got.row(0) == (40, None, 15, None, None, 0, 30, "a, c, d")
+
+
+def test_rows_adding_up_to_a_total_published_elsewhere() -> None:
+    """The four pathways of a department add up to its exits (published in another mart): the 3
+    cannot stay alone; the smallest positive other cell is masked; zero stays."""
+    frame = pl.DataFrame(
+        {
+            "annee_sortie": [2024] * 4 + [2023] * 4,
+            "dept": ["09"] * 8,
+            "parcours": ["AUCUN", "HJ_SEUL", "ML_ET_HJ", "ML_SEUL"] * 2,
+            "nb_sorties": [12, 0, 3, 20, 30, 0, 11, 14],
+        }
+    )
+    got, _ = mask(frame, RULES["parcours"], seuil=11)
+    assert got["nb_sorties"].to_list() == [None, 0, None, 20, 30, 0, 11, 14]
+
+
+def test_derived_values_go_with_their_count() -> None:
+    frame = pl.DataFrame(
+        {
+            "nb_jeunes_presents": [4, 12],
+            "journees_occupees": [300, 900],
+            "taux_occupation": [0.2, 0.6],
+        }
+    )
+    got, _ = mask(frame, RULES["places_conventions"], seuil=11)
+    assert got.row(0) == (
+        None,
+        None,
+        None,
+        "nb_jeunes_presents, journees_occupees, taux_occupation",
+    )
+    assert got.row(1) == (12, 900, 0.6, None)
+
+
+def test_threshold_is_a_setting() -> None:
+    frame = pl.DataFrame({"nb": [4, 6]})
+    got, _ = mask(frame, MartRules(counts=("nb",)), seuil=5)
+    assert got["nb"].to_list() == [None, 6]
+
+
+def test_quantiles_over_few_persons() -> None:
+    rules = MartRules(counts=("n",), ratios=(Ratio("q", ("n",), (("n", 1),)),))
+    frame = pl.DataFrame({"n": [10, 11], "q": [12.5, 30.0]})
+    got, _ = mask(frame, rules, seuil=11)
+    assert got["q"].to_list() == [None, 30.0]
+
+
+def test_group_of_one_row_cannot_hide_its_lone_cell_but_is_still_masked() -> None:
+    rules = MartRules(counts=("n",), group_sums=(GroupSum(("g",), "n"),))
+    got, _ = mask(pl.DataFrame({"g": [1], "n": [3]}), rules, seuil=11)
+    assert got["n"].to_list() == [None]
