@@ -362,16 +362,16 @@ def test_published_in_three_forms(
         tables = {r[0] for r in con.execute("show tables").fetchall()}
         assert tables == set(MARTS)
         assert con.execute(
-            "select nb_sorties from sorties_ase_synthese where annee = 2024"
-        ).fetchone() == (3,)
+            "select nb_sorties from sorties_ase_synthese where annee = 2023"
+        ).fetchone() == (0,)
         columns = {r[0] for m in MARTS for r in con.execute(f"describe {m}").fetchall()}
     assert "id_jeune" not in columns
     synthese = (settings.marts_dir / "sorties_ase_synthese.csv").read_text(encoding="utf-8-sig")
     # counts of 1 to 10 persons are masked; zero is not; the row says which cells are masked
     assert synthese.splitlines()[1:] == [
         "2023;09;0;0;;0;0;",
-        '2024;09;;;;;;"nb_sorties, nb_sorties_seches, part_sorties_seches, '
-        'nb_situation_inconnue, nb_retours"',
+        "2024;09;;;;;;nb_sorties, nb_sorties_seches, part_sorties_seches, "
+        "nb_situation_inconnue, nb_retours",
     ]
     places = (settings.marts_dir / "residences_plafond.csv").read_text(encoding="utf-8-sig")
     assert "2024;46;R1;Résidence R1;40;6;0,15;false;" in places  # places are never masked

@@ -20,9 +20,9 @@ def test_publish_writes_three_forms(tmp_path: Path) -> None:
     assert publish(tmp_path / "w.duckdb", tmp_path / "marts", ("m",)) == {"m": 1}
     assert (
         tmp_path / "marts" / "m.csv"
-    ).read_bytes() == b"\xef\xbb\xbfannee;dept;n;part\n2024;09;12;0,5\n"
+    ).read_bytes() == b"\xef\xbb\xbfannee;dept;n;part;cellules_masquees\n2024;09;12;0,5;\n"
     with duckdb.connect(str(tmp_path / "marts" / "observatoire.duckdb"), read_only=True) as con:
-        assert con.execute("select * from m").fetchall() == [(2024, "09", 12, 0.5)]
+        assert con.execute("select * from m").fetchall() == [(2024, "09", 12, 0.5, None)]
     assert duckdb.sql(f"select n from '{tmp_path / 'marts' / 'm.parquet'}'").fetchall() == [(12,)]
 
 
@@ -37,5 +37,6 @@ def test_a_failed_publication_leaves_the_previous_one(tmp_path: Path) -> None:
         "LISEZMOI.md",
         "m.csv",
         "m.parquet",
+        "masquage.json",
         "observatoire.duckdb",
     ]
