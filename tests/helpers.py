@@ -5,6 +5,9 @@ from pathlib import Path
 
 from pipelines.lib.contract import TABLES
 
+# The 13 departments of Occitanie (COG 2026, region 76), as the marts list them.
+OCCITANIE = ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"]
+
 
 def pid(n: int) -> str:
     """A well-formed pseudonymous key (64 lowercase hex characters) for test person number n."""

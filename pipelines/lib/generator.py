@@ -213,6 +213,21 @@ def _minor_measure(rng: random.Random, mna: bool) -> tuple[str, str]:
     return kind, mode
 
 
+def _add_measure(
+    p: AsePerson, truth: Truth, kind: str, mode: str, start: D, end: D, motif: str
+) -> None:
+    p.measures.append(
+        dict(
+            id_mesure=truth.next_id(f"M{p.dept}"),
+            type_mesure=kind,
+            mode_accueil=mode,
+            date_debut=start,
+            date_fin=end,
+            motif_fin=motif,
+        )
+    )
+
+
 def _simulate_person(rng: random.Random, p: AsePerson, horizon: D, truth: Truth) -> None:
     """The measures of one person, from first care to (at most) their 21st birthday."""
     majority = p.majority()
@@ -229,16 +244,7 @@ def _simulate_person(rng: random.Random, p: AsePerson, horizon: D, truth: Truth)
         motif = "RELAIS_AUTRE_MESURE"
         if end >= majority - DAY:
             end, motif = majority - DAY, "MAJORITE"
-        p.measures.append(
-            dict(
-                id_mesure=truth.next_id(f"M{p.dept}"),
-                type_mesure=kind,
-                mode_accueil=mode,
-                date_debut=cursor,
-                date_fin=end,
-                motif_fin=motif,
-            )
-        )
+        _add_measure(p, truth, kind, mode, cursor, end, motif)
         if motif == "MAJORITE":
             break
         roll = rng.random()
@@ -289,16 +295,7 @@ def _simulate_person(rng: random.Random, p: AsePerson, horizon: D, truth: Truth)
         )
         if end >= end_of_care:
             end, motif = end_of_care, "FIN_CONTRAT_JEUNE_MAJEUR"
-        p.measures.append(
-            dict(
-                id_mesure=truth.next_id(f"M{p.dept}"),
-                type_mesure=kind,
-                mode_accueil=mode,
-                date_debut=cursor,
-                date_fin=end,
-                motif_fin=motif,
-            )
-        )
+        _add_measure(p, truth, kind, mode, cursor, end, motif)
         if motif != "FIN_CONTRAT_JEUNE_MAJEUR" or rng.random() < 0.7 or end >= end_of_care:
             break
         cursor = end + dt.timedelta(days=rng.randint(1, 20))  # renewal

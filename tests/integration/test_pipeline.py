@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import pid, valid_ml, write_delivery
+from helpers import OCCITANIE, pid, valid_ml, write_delivery
 
 from pipelines.lib.publication import MARTS
 from pipelines.lib.settings import Settings
@@ -265,21 +265,7 @@ def test_places_par_departement_by_hand(
 ) -> None:
     settings = first_run[0]
     rows = _mart(settings, "places_par_departement", "annee, dept")
-    assert [r[1] for r in rows] == [
-        "09",
-        "11",
-        "12",
-        "30",
-        "31",
-        "32",
-        "34",
-        "46",
-        "48",
-        "65",
-        "66",
-        "81",
-        "82",
-    ]
+    assert [r[1] for r in rows] == OCCITANIE
     by_dept = {r[1]: r for r in rows}
     assert by_dept["46"] == (2024, "46", 2, 60, 2, 6, 6, 4, 2, 0, 0, 0, 0.1)
     assert by_dept["48"] == (2024, "48", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from helpers import OCCITANIE
 
 from pipelines.lib.deliveries import discover
 from pipelines.lib.gate import judge, read_delivery
@@ -49,21 +50,7 @@ def test_every_generated_delivery_passes_the_gate(small_demo: Path, suites_dir: 
 def test_layout_covers_the_region_and_several_producers(small_demo: Path) -> None:
     deliveries = discover(small_demo)
     ase_depts = {d.dept for d in deliveries if d.source == "ase"}
-    assert ase_depts == {
-        "09",
-        "11",
-        "12",
-        "30",
-        "31",
-        "32",
-        "34",
-        "46",
-        "48",
-        "65",
-        "66",
-        "81",
-        "82",
-    }
+    assert ase_depts == set(OCCITANIE)
     hj_depts = {d.dept for d in deliveries if d.source == "hj"}
     assert "48" not in hj_depts  # no Habitat Jeunes offer in Lozère
     ml_31 = {

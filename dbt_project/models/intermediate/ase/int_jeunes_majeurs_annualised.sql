@@ -30,7 +30,8 @@ young_adult_measures as (
         mesures.id_jeune
     from mesures
     inner join delivered
-        on mesures.dept = delivered.dept
+    on
+        mesures.dept = delivered.dept
         and {{ active_in_year('mesures.date_debut', 'mesures.date_fin', 'delivered.annee') }}
     where mesures.type_mesure in ('APJM', 'CJM')
 
@@ -41,5 +42,6 @@ select
     jeunes.mna
 from young_adult_measures
 left join jeunes
-    on young_adult_measures.dept_service = jeunes.dept_service
+on
+    young_adult_measures.dept_service = jeunes.dept_service
     and young_adult_measures.id_jeune = jeunes.id_jeune

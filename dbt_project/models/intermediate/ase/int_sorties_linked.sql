@@ -33,7 +33,8 @@ first_cej as (
         min(accompagnements.date_entree) as date_entree_cej
     from exits
     inner join accompagnements
-        on exits.id_jeune = accompagnements.id_jeune
+    on
+        exits.id_jeune = accompagnements.id_jeune
         and accompagnements.dispositif in ('CEJ', 'CEJ_JR')
         and accompagnements.date_entree >= {{ birthday('exits.annee_mois_naissance', 18) }}
         and accompagnements.date_entree <= exits.date_sortie + 365
@@ -49,7 +50,8 @@ ml_window as (
         exits.num_prise_en_charge
     from exits
     inner join accompagnements
-        on exits.id_jeune = accompagnements.id_jeune
+    on
+        exits.id_jeune = accompagnements.id_jeune
         and accompagnements.date_entree <= exits.date_sortie + 365
         and (
             accompagnements.date_sortie is null
@@ -66,7 +68,8 @@ hj_window as (
         exits.num_prise_en_charge
     from exits
     inner join sejours
-        on exits.id_jeune = sejours.id_jeune
+    on
+        exits.id_jeune = sejours.id_jeune
         and sejours.date_entree <= exits.date_sortie + 365
         and (sejours.date_sortie is null or sejours.date_sortie >= exits.date_sortie - 365)
 
@@ -82,15 +85,18 @@ final as (
         hj_window.id_jeune is not null as avec_hj
     from exits
     left join first_cej
-        on exits.dept_service = first_cej.dept_service
+    on
+        exits.dept_service = first_cej.dept_service
         and exits.id_jeune = first_cej.id_jeune
         and exits.num_prise_en_charge = first_cej.num_prise_en_charge
     left join ml_window
-        on exits.dept_service = ml_window.dept_service
+    on
+        exits.dept_service = ml_window.dept_service
         and exits.id_jeune = ml_window.id_jeune
         and exits.num_prise_en_charge = ml_window.num_prise_en_charge
     left join hj_window
-        on exits.dept_service = hj_window.dept_service
+    on
+        exits.dept_service = hj_window.dept_service
         and exits.id_jeune = hj_window.id_jeune
         and exits.num_prise_en_charge = hj_window.num_prise_en_charge
 

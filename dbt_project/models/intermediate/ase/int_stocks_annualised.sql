@@ -25,9 +25,15 @@ delivered as (
 
 year_ends as (
 
-    select distinct dept, annee - 1 as annee_stock from delivered
+    select distinct
+        dept,
+        annee - 1 as annee_stock
+    from delivered
     union
-    select distinct dept, annee as annee_stock from delivered
+    select distinct
+        dept,
+        annee as annee_stock
+    from delivered
 
 ),
 
@@ -44,7 +50,8 @@ stock as (
         spells.date_fin
     from spells
     inner join year_ends
-        on spells.dept = year_ends.dept
+    on
+        spells.dept = year_ends.dept
         and spells.date_debut <= make_date(year_ends.annee_stock, 12, 31)
         and (spells.date_fin is null or spells.date_fin > make_date(year_ends.annee_stock, 12, 31))
 
@@ -59,7 +66,7 @@ final as (
         stock.id_jeune,
         stock.age,
         -- outcome known only when year t+1 was delivered for the department
-        exists (
+        exists(
             select 1 from delivered
             where delivered.dept = stock.dept and delivered.annee = stock.annee_stock + 1
         ) as suite_observee,
@@ -69,7 +76,8 @@ final as (
         exits.logement_sortie
     from stock
     left join exits
-        on stock.dept_service = exits.dept_service
+    on
+        stock.dept_service = exits.dept_service
         and stock.id_jeune = exits.id_jeune
         and stock.num_prise_en_charge = exits.num_prise_en_charge
 

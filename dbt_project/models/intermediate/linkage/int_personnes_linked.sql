@@ -24,11 +24,23 @@ hj as (
 
 presence as (
 
-    select id_jeune, 'ase' as source, dept from ase
+    select
+        id_jeune,
+        'ase' as source,
+        dept
+    from ase
     union all
-    select id_jeune, 'ml' as source, dept from ml
+    select
+        id_jeune,
+        'ml' as source,
+        dept
+    from ml
     union all
-    select id_jeune, 'hj' as source, dept_service as dept from hj
+    select
+        id_jeune,
+        'hj' as source,
+        dept_service as dept
+    from hj
 
 ),
 

@@ -31,10 +31,13 @@ departements as (
 references_ as (
 
     -- Reference years R: each department's ASE years, in the region.
-    select delivered.dept, delivered.annee as annee_reference
+    select
+        delivered.dept,
+        delivered.annee as annee_reference
     from delivered
     inner join departements
-        on delivered.dept = departements.code
+    on
+        delivered.dept = departements.code
         and departements.region = '{{ var("region") }}'
 
 ),
@@ -48,7 +51,12 @@ ages as (
 observed_transitions as (
 
     -- Year-end stocks whose following year is observed: the history the rates are read from.
-    select annee_stock + 1 as annee_suite, dept, age, fin_annee_suivante, sortie_annee_suivante
+    select
+        annee_stock + 1 as annee_suite,
+        dept,
+        age,
+        fin_annee_suivante,
+        sortie_annee_suivante
     from stocks
     where suite_observee
 
@@ -67,9 +75,10 @@ dept_rates as (
     from references_
     cross join ages
     left join observed_transitions
-        on references_.dept = observed_transitions.dept
-        and observed_transitions.annee_suite <= references_.annee_reference
-        and observed_transitions.age = ages.age
+    on
+        references_.dept = observed_transitions.dept
+        and references_.annee_reference >= observed_transitions.annee_suite
+        and ages.age = observed_transitions.age
     group by references_.dept, references_.annee_reference, ages.age
 
 ),
@@ -94,26 +103,36 @@ rates as (
         dept_rates.dept,
         dept_rates.annee_reference,
         dept_rates.age,
-        case when dept_rates.age >= 21 then 1.0 else
-            (dept_rates.fins + {{ k }} * coalesce(region_rates.taux_fin_region, 0))
-            / (dept_rates.effectif + {{ k }}) end as taux_fin,
-        case when dept_rates.age >= 21 then 1.0 else
-            (dept_rates.sorties + {{ k }} * coalesce(region_rates.taux_sortie_region, 0))
-            / (dept_rates.effectif + {{ k }}) end as taux_sortie
+        case
+            when dept_rates.age >= 21 then 1.0 else
+                (dept_rates.fins + {{ k }} * coalesce(region_rates.taux_fin_region, 0))
+                / (dept_rates.effectif + {{ k }})
+        end as taux_fin,
+        case
+            when dept_rates.age >= 21 then 1.0 else
+                (dept_rates.sorties + {{ k }} * coalesce(region_rates.taux_sortie_region, 0))
+                / (dept_rates.effectif + {{ k }})
+        end as taux_sortie
     from dept_rates
     left join region_rates
-        on dept_rates.annee_reference = region_rates.annee_reference
+    on
+        dept_rates.annee_reference = region_rates.annee_reference
         and dept_rates.age = region_rates.age
 
 ),
 
 stock_at_reference as (
 
-    select references_.dept, references_.annee_reference, stocks.age, count(*) as effectif
+    select
+        references_.dept,
+        references_.annee_reference,
+        stocks.age,
+        count(*) as effectif
     from references_
     inner join stocks
-        on references_.dept = stocks.dept
-        and stocks.annee_stock = references_.annee_reference
+    on
+        references_.dept = stocks.dept
+        and references_.annee_reference = stocks.annee_stock
     group by references_.dept, references_.annee_reference, stocks.age
 
 ),
@@ -130,11 +149,11 @@ projected as (
         sum(s.effectif * (1 - r0.taux_fin) * (1 - r1.taux_fin) * r2.taux_sortie) as sorties_3
     from stock_at_reference as s
     inner join rates as r0
-        on s.dept = r0.dept and s.annee_reference = r0.annee_reference and r0.age = s.age
+    on s.dept = r0.dept and s.annee_reference = r0.annee_reference and s.age = r0.age
     inner join rates as r1
-        on s.dept = r1.dept and s.annee_reference = r1.annee_reference and r1.age = least(s.age + 1, 21)
+    on s.dept = r1.dept and s.annee_reference = r1.annee_reference and r1.age = least(s.age + 1, 21)
     inner join rates as r2
-        on s.dept = r2.dept and s.annee_reference = r2.annee_reference and r2.age = least(s.age + 2, 21)
+    on s.dept = r2.dept and s.annee_reference = r2.annee_reference and r2.age = least(s.age + 2, 21)
     group by s.dept, s.annee_reference
 
 ),
@@ -151,8 +170,9 @@ housing_history as (
         ) as a_loger
     from references_
     left join exits
-        on references_.dept = exits.dept
-        and exits.annee <= references_.annee_reference
+    on
+        references_.dept = exits.dept
+        and references_.annee_reference >= exits.annee
         and exits.annee > references_.annee_reference - 3
     group by references_.dept, references_.annee_reference
 
@@ -167,7 +187,9 @@ housing_share as (
         (h.a_loger + {{ k }} * r.part_region) / (h.connues + {{ k }}) as part_a_loger
     from housing_history as h
     inner join (
-        select annee_reference, sum(a_loger) / nullif(sum(connues), 0) as part_region
+        select
+            annee_reference,
+            sum(a_loger) / nullif(sum(connues), 0) as part_region
         from housing_history
         group by annee_reference
     ) as r on h.annee_reference = r.annee_reference
@@ -176,7 +198,11 @@ housing_share as (
 
 horizons as (
 
-    select 1 as horizon union all select 2 union all select 3
+    select 1 as horizon
+    union all
+    select 2
+    union all
+    select 3
 
 ),
 
@@ -196,7 +222,8 @@ estimates as (
     from projected
     cross join horizons
     inner join housing_share
-        on projected.dept = housing_share.dept
+    on
+        projected.dept = housing_share.dept
         and projected.annee_reference = housing_share.annee_reference
 
 ),
@@ -228,13 +255,19 @@ final as (
         round(estimates.sorties, 1) as sorties_prevues,
         round(
             greatest(estimates.sorties - {{ z }} * sqrt(estimates.sorties), 0)
-            * greatest(estimates.part - {{ z }} * sqrt(estimates.part * (1 - estimates.part) / (estimates.connues + {{ k }})), 0),
+            * greatest(
+                estimates.part - {{ z }} * sqrt(estimates.part * (1 - estimates.part) / (estimates.connues + {{ k }})),
+                0
+            ),
             1
         ) as besoin_logement_bas,
         round(estimates.sorties * estimates.part, 1) as besoin_logement_central,
         round(
             (estimates.sorties + {{ z }} * sqrt(estimates.sorties))
-            * least(estimates.part + {{ z }} * sqrt(estimates.part * (1 - estimates.part) / (estimates.connues + {{ k }})), 1),
+            * least(
+                estimates.part + {{ z }} * sqrt(estimates.part * (1 - estimates.part) / (estimates.connues + {{ k }})),
+                1
+            ),
             1
         ) as besoin_logement_haut,
         'v1 : stock au 31/12 de l''année de référence × taux de fin et de sortie par âge '
@@ -242,24 +275,33 @@ final as (
         || 'à loger (3 dernières années) ; fourchette à 90 % (Poisson × binomiale)' as methode,
         round(estimates.part, 3) as part_sorties_a_loger,
         -- Backtest, beside the estimate made one year before: observed exits of the same stock.
-        case when estimates.annee_projection = estimates.annee_reference + 1
-            then observed.sorties_observees end as sorties_observees,
-        case when estimates.annee_projection = estimates.annee_reference + 1
-            then round(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 1)
+        case
+            when estimates.annee_projection = estimates.annee_reference + 1
+                then observed.sorties_observees
+        end as sorties_observees,
+        case
+            when estimates.annee_projection = estimates.annee_reference + 1
+                then round(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 1)
         end as besoin_logement_observe,
-        case when estimates.annee_projection = estimates.annee_reference + 1
-            then round((estimates.sorties - observed.sorties_observees) / nullif(observed.sorties_observees, 0), 3)
+        case
+            when estimates.annee_projection = estimates.annee_reference + 1
+                then round((estimates.sorties - observed.sorties_observees) / nullif(observed.sorties_observees, 0), 3)
         end as erreur_relative_sorties,
-        case when estimates.annee_projection = estimates.annee_reference + 1
-            then round(
-                (estimates.sorties * estimates.part - observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0))
-                / nullif(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 0),
-                3
-            )
+        case
+            when estimates.annee_projection = estimates.annee_reference + 1
+                then round(
+                    (
+                        estimates.sorties * estimates.part
+                        - observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0)
+                    )
+                    / nullif(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 0),
+                    3
+                )
         end as erreur_relative_besoin
     from estimates
     left join observed
-        on estimates.dept = observed.dept
+    on
+        estimates.dept = observed.dept
         and estimates.annee_projection = observed.annee_projection
 
 )

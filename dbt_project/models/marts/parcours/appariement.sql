@@ -68,7 +68,7 @@ hj_ase as (
         coalesce(personnes.connu_ase, false) as apparie
     from sejours
     inner join hj_years
-        on {{ active_in_year('sejours.date_entree', 'sejours.date_sortie', 'hj_years.annee') }}
+    on {{ active_in_year('sejours.date_entree', 'sejours.date_sortie', 'hj_years.annee') }}
     left join personnes on sejours.id_jeune = personnes.id_jeune
     where sejours.prise_en_charge_ase
 
@@ -86,7 +86,8 @@ ase_exits as (
         coalesce(personnes.connu_ml, false) as apparie
     from exits
     inner join delivered
-        on exits.dept = delivered.dept
+    on
+        exits.dept = delivered.dept
         and exits.annee = delivered.annee
     left join personnes on exits.id_jeune = personnes.id_jeune
 

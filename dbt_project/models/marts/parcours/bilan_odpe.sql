@@ -1,5 +1,3 @@
-{%- set besoins = ['ressources', 'logement', 'emploi_formation', 'soins', 'demarches', 'socio_educatif'] -%}
-
 with
 
 delivered as (
@@ -52,7 +50,10 @@ autonomie as (
 
 accompanied as (
 
-    select annee, dept, count(distinct id_jeune) as nb_jeunes_majeurs_accompagnes
+    select
+        annee,
+        dept,
+        count(distinct id_jeune) as nb_jeunes_majeurs_accompagnes
     from jeunes_majeurs
     group by annee, dept
 
@@ -73,7 +74,10 @@ young_adult_entries as (
 
 entries as (
 
-    select annee, dept, count(distinct id_jeune) as nb_entrees_jeune_majeur
+    select
+        annee,
+        dept,
+        count(distinct id_jeune) as nb_entrees_jeune_majeur
     from young_adult_entries
     group by annee, dept
 
@@ -90,8 +94,9 @@ eligible_17 as (
         {{ birthday('spells.annee_mois_naissance', 17) }} as anniversaire_17,
         {{ birthday('spells.annee_mois_naissance', 18) }} as anniversaire_18
     from spells
-    where spells.date_debut <= {{ birthday('spells.annee_mois_naissance', 17) }}
-      and (spells.date_fin is null or spells.date_fin >= {{ birthday('spells.annee_mois_naissance', 17) }})
+    where
+        spells.date_debut <= {{ birthday('spells.annee_mois_naissance', 17) }}
+        and (spells.date_fin is null or spells.date_fin >= {{ birthday('spells.annee_mois_naissance', 17) }})
 
 ),
 
@@ -101,15 +106,18 @@ interview_17 as (
         eligible_17.annee,
         eligible_17.dept,
         count(distinct eligible_17.dept_service || eligible_17.id_jeune) as nb_eligibles_entretien_17_ans,
-        count(distinct case when entretiens.id_jeune is not null
-            then eligible_17.dept_service || eligible_17.id_jeune end) as nb_entretiens_17_ans
+        count(distinct case
+            when entretiens.id_jeune is not null
+                then eligible_17.dept_service || eligible_17.id_jeune
+        end) as nb_entretiens_17_ans
     from eligible_17
     left join entretiens
-        on eligible_17.dept_service = entretiens.dept_service
+    on
+        eligible_17.dept_service = entretiens.dept_service
         and eligible_17.id_jeune = entretiens.id_jeune
         and entretiens.type_entretien = 'ENTRETIEN_17_ANS'
-        and entretiens.date_entretien >= eligible_17.anniversaire_17
-        and entretiens.date_entretien < eligible_17.anniversaire_18
+        and eligible_17.anniversaire_17 <= entretiens.date_entretien
+        and eligible_17.anniversaire_18 > entretiens.date_entretien
     group by eligible_17.annee, eligible_17.dept
 
 ),
@@ -125,10 +133,11 @@ post_exit as (
         count(*) filter (where exists (
             select 1
             from entretiens
-            where entretiens.dept_service = exits.dept_service
-              and entretiens.id_jeune = exits.id_jeune
-              and entretiens.type_entretien = 'ENTRETIEN_POST_SORTIE'
-              and entretiens.date_entretien > exits.date_sortie
+            where
+                entretiens.dept_service = exits.dept_service
+                and entretiens.id_jeune = exits.id_jeune
+                and entretiens.type_entretien = 'ENTRETIEN_POST_SORTIE'
+                and entretiens.date_entretien > exits.date_sortie
         )) as nb_entretiens_post_sortie
     from exits
     group by year(exits.date_sortie + 183), exits.dept
@@ -141,12 +150,25 @@ projects as (
     select
         year(date_projet) as annee,
         dept,
-        count(*) as nb_projets_autonomie
-        {%- for besoin in besoins %},
-        count(*) filter (where besoin_{{ besoin }}) / nullif(count(besoin_{{ besoin }}), 0)
-            as part_besoin_{{ besoin }}_couvert,
-        count(besoin_{{ besoin }}) as nb_projets_besoin_{{ besoin }}_evalue
-        {%- endfor %}
+        count(*) as nb_projets_autonomie,
+        count(*) filter (where besoin_ressources) / nullif(count(besoin_ressources), 0)
+            as part_besoin_ressources_couvert,
+        count(besoin_ressources) as nb_projets_besoin_ressources_evalue,
+        count(*) filter (where besoin_logement) / nullif(count(besoin_logement), 0)
+            as part_besoin_logement_couvert,
+        count(besoin_logement) as nb_projets_besoin_logement_evalue,
+        count(*) filter (where besoin_emploi_formation) / nullif(count(besoin_emploi_formation), 0)
+            as part_besoin_emploi_formation_couvert,
+        count(besoin_emploi_formation) as nb_projets_besoin_emploi_formation_evalue,
+        count(*) filter (where besoin_soins) / nullif(count(besoin_soins), 0)
+            as part_besoin_soins_couvert,
+        count(besoin_soins) as nb_projets_besoin_soins_evalue,
+        count(*) filter (where besoin_demarches) / nullif(count(besoin_demarches), 0)
+            as part_besoin_demarches_couvert,
+        count(besoin_demarches) as nb_projets_besoin_demarches_evalue,
+        count(*) filter (where besoin_socio_educatif) / nullif(count(besoin_socio_educatif), 0)
+            as part_besoin_socio_educatif_couvert,
+        count(besoin_socio_educatif) as nb_projets_besoin_socio_educatif_evalue
     from autonomie
     group by year(date_projet), dept
 
@@ -183,35 +205,48 @@ final as (
         post_exit.nb_entretiens_post_sortie / nullif(post_exit.nb_eligibles_entretien_post_sortie, 0)
             as taux_entretien_post_sortie,
         coalesce(projects.nb_projets_autonomie, 0) as nb_projets_autonomie,
-        {%- for besoin in besoins %}
-        projects.part_besoin_{{ besoin }}_couvert,
-        {%- endfor %}
+        projects.part_besoin_ressources_couvert,
+        projects.part_besoin_logement_couvert,
+        projects.part_besoin_emploi_formation_couvert,
+        projects.part_besoin_soins_couvert,
+        projects.part_besoin_demarches_couvert,
+        projects.part_besoin_socio_educatif_couvert,
         pathways.part_sorties_suivies_ml,
-        pathways.part_sorties_hebergees_hj
-        {%- for besoin in besoins %},
-        coalesce(projects.nb_projets_besoin_{{ besoin }}_evalue, 0) as nb_projets_besoin_{{ besoin }}_evalue
-        {%- endfor %}
+        pathways.part_sorties_hebergees_hj,
+        coalesce(projects.nb_projets_besoin_ressources_evalue, 0) as nb_projets_besoin_ressources_evalue,
+        coalesce(projects.nb_projets_besoin_logement_evalue, 0) as nb_projets_besoin_logement_evalue,
+        coalesce(projects.nb_projets_besoin_emploi_formation_evalue, 0) as nb_projets_besoin_emploi_formation_evalue,
+        coalesce(projects.nb_projets_besoin_soins_evalue, 0) as nb_projets_besoin_soins_evalue,
+        coalesce(projects.nb_projets_besoin_demarches_evalue, 0) as nb_projets_besoin_demarches_evalue,
+        coalesce(projects.nb_projets_besoin_socio_educatif_evalue, 0) as nb_projets_besoin_socio_educatif_evalue
     from delivered
     left join accompanied
-        on delivered.annee = accompanied.annee
+    on
+        delivered.annee = accompanied.annee
         and delivered.dept = accompanied.dept
     left join entries
-        on delivered.annee = entries.annee
+    on
+        delivered.annee = entries.annee
         and delivered.dept = entries.dept
     left join synthese
-        on delivered.annee = synthese.annee
+    on
+        delivered.annee = synthese.annee
         and delivered.dept = synthese.dept
     left join interview_17
-        on delivered.annee = interview_17.annee
+    on
+        delivered.annee = interview_17.annee
         and delivered.dept = interview_17.dept
     left join post_exit
-        on delivered.annee = post_exit.annee
+    on
+        delivered.annee = post_exit.annee
         and delivered.dept = post_exit.dept
     left join projects
-        on delivered.annee = projects.annee
+    on
+        delivered.annee = projects.annee
         and delivered.dept = projects.dept
     left join pathways
-        on delivered.annee = pathways.annee
+    on
+        delivered.annee = pathways.annee
         and delivered.dept = pathways.dept
 
 )

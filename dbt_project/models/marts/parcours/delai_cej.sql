@@ -28,7 +28,8 @@ classified as (
             when exits.delai_cej_jours <= 0 then 'AVANT_SORTIE'
             when exits.delai_cej_jours <= 183 then '6_MOIS'
             when exits.delai_cej_jours <= 365 then '12_MOIS'
-            when observation.fin_observation is not null
+            when
+                observation.fin_observation is not null
                 and exits.date_sortie + 365 <= observation.fin_observation then 'SANS_CEJ'
             else 'RECUL_INSUFFISANT'
         end as categorie
@@ -74,7 +75,8 @@ final as (
         coalesce(aggregated.nb_sorties_avec_cej, 0) as nb_sorties_avec_cej
     from delivered
     left join aggregated
-        on delivered.annee = aggregated.annee_sortie
+    on
+        delivered.annee = aggregated.annee_sortie
         and delivered.dept = aggregated.dept
 
 )

@@ -14,16 +14,23 @@ exits as (
 
 categories as (
 
-    select 'ML_ET_HJ' as parcours union all
-    select 'ML_SEUL' union all
-    select 'HJ_SEUL' union all
+    select 'ML_ET_HJ' as parcours
+    union all
+    select 'ML_SEUL'
+    union all
+    select 'HJ_SEUL'
+    union all
     select 'AUCUN'
 
 ),
 
 counted as (
 
-    select annee, dept, parcours, count(*) as nb_sorties
+    select
+        annee,
+        dept,
+        parcours,
+        count(*) as nb_sorties
     from exits
     group by annee, dept, parcours
 
@@ -39,7 +46,8 @@ final as (
     from delivered
     cross join categories
     left join counted
-        on delivered.annee = counted.annee
+    on
+        delivered.annee = counted.annee
         and delivered.dept = counted.dept
         and categories.parcours = counted.parcours
 

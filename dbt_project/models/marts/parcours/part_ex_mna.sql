@@ -44,18 +44,32 @@ residences as (
 
 populations as (
 
-    select 'JEUNES_MAJEURS' as population union all
-    select 'SORTIES' union all
+    select 'JEUNES_MAJEURS' as population
+    union all
+    select 'SORTIES'
+    union all
     select 'HJ_CONVENTION_CD'
 
 ),
 
 ase_persons as (
 
-    select distinct annee, dept, 'JEUNES_MAJEURS' as population, dept_service, id_jeune, mna
+    select distinct
+        annee,
+        dept,
+        'JEUNES_MAJEURS' as population,
+        dept_service,
+        id_jeune,
+        mna
     from jeunes_majeurs
     union all
-    select distinct annee, dept, 'SORTIES' as population, dept_service, id_jeune, mna
+    select distinct
+        annee,
+        dept,
+        'SORTIES' as population,
+        dept_service,
+        id_jeune,
+        mna
     from exits
 
 ),
@@ -72,11 +86,13 @@ hj_persons as (
         personnes.mna
     from conventions
     inner join sejours
-        on conventions.dept_service = sejours.dept_service
+    on
+        conventions.dept_service = sejours.dept_service
         and conventions.id_convention = sejours.id_convention
         and {{ active_in_year('sejours.date_entree', 'sejours.date_sortie', 'conventions.annee') }}
     inner join personnes
-        on sejours.id_jeune = personnes.id_jeune
+    on
+        sejours.id_jeune = personnes.id_jeune
         and personnes.connu_ase
     where conventions.financeur = 'CD'
 
@@ -84,27 +100,48 @@ hj_persons as (
 
 grid as (
 
-    select delivered.annee, delivered.dept, populations.population
+    select
+        delivered.annee,
+        delivered.dept,
+        populations.population
     from delivered
     cross join populations
     where populations.population in ('JEUNES_MAJEURS', 'SORTIES')
     union all
     -- HJ rows: every department with a residence in the year's HJ deliveries.
-    select distinct residences.annee_livraison as annee, residences.dept, 'HJ_CONVENTION_CD'
+    select distinct
+        residences.annee_livraison as annee,
+        residences.dept,
+        'HJ_CONVENTION_CD' as population
     from residences
 
 ),
 
 counted as (
 
-    select annee, dept, population, count(*) as nb_jeunes, count(*) filter (where mna) as nb_ex_mna
+    select
+        annee,
+        dept,
+        population,
+        count(*) as nb_jeunes,
+        count(*) filter (where mna) as nb_ex_mna
     from (
         -- a person counted once per department, year and population
-        select annee, dept, population, id_jeune, bool_or(mna) as mna
+        select
+            annee,
+            dept,
+            population,
+            id_jeune,
+            bool_or(mna) as mna
         from ase_persons
         group by annee, dept, population, id_jeune
         union all
-        select annee, dept, population, id_jeune, bool_or(mna) as mna
+        select
+            annee,
+            dept,
+            population,
+            id_jeune,
+            bool_or(mna) as mna
         from hj_persons
         group by annee, dept, population, id_jeune
     ) as persons
@@ -123,7 +160,8 @@ final as (
         counted.nb_ex_mna / nullif(counted.nb_jeunes, 0) as part_ex_mna
     from grid
     left join counted
-        on grid.annee = counted.annee
+    on
+        grid.annee = counted.annee
         and grid.dept = counted.dept
         and grid.population = counted.population
 

@@ -38,7 +38,9 @@ years as (
 
 grid as (
 
-    select years.annee, departements.code as dept
+    select
+        years.annee,
+        departements.code as dept
     from departements
     cross join years
     where departements.region = '{{ var("region") }}'
@@ -48,7 +50,10 @@ grid as (
 missions_locales as (
 
     -- Missions Locales of the year's ML deliveries, by their department.
-    select annee_livraison as annee, dept, count(distinct code_ml) as nb_missions_locales
+    select
+        annee_livraison as annee,
+        dept,
+        count(distinct code_ml) as nb_missions_locales
     from structures_ml
     group by annee_livraison, dept
 
@@ -56,7 +61,10 @@ missions_locales as (
 
 accompanied as (
 
-    select annee, dept, count(distinct id_jeune) as nb_jeunes_majeurs_accompagnes
+    select
+        annee,
+        dept,
+        count(distinct id_jeune) as nb_jeunes_majeurs_accompagnes
     from jeunes_majeurs
     group by annee, dept
 
@@ -64,7 +72,11 @@ accompanied as (
 
 delivered as (
 
-    select distinct source, dept, annee from livraisons
+    select distinct
+        source,
+        dept,
+        annee
+    from livraisons
 
 ),
 
@@ -82,23 +94,32 @@ final as (
         / nullif(accompanied.nb_jeunes_majeurs_accompagnes, 0) as places_cd_pour_100_jeunes_majeurs,
         case when places.annee is null then null else coalesce(places.nb_residences, 0) = 0 end
             as sans_offre_hj,
-        exists (
-            select 1 from delivered where delivered.source = 'ase'
-            and delivered.dept = grid.dept and delivered.annee = grid.annee
+        exists(
+            select 1
+            from delivered
+            where
+                delivered.source = 'ase'
+                and delivered.dept = grid.dept and delivered.annee = grid.annee
         ) as livraison_ase,
-        exists (
-            select 1 from delivered where delivered.source = 'ml'
-            and delivered.dept = grid.dept and delivered.annee = grid.annee
+        exists(
+            select 1
+            from delivered
+            where
+                delivered.source = 'ml'
+                and delivered.dept = grid.dept and delivered.annee = grid.annee
         ) as livraison_ml
     from grid
     left join missions_locales
-        on grid.annee = missions_locales.annee
+    on
+        grid.annee = missions_locales.annee
         and grid.dept = missions_locales.dept
     left join places
-        on grid.annee = places.annee
+    on
+        grid.annee = places.annee
         and grid.dept = places.dept
     left join accompanied
-        on grid.annee = accompanied.annee
+    on
+        grid.annee = accompanied.annee
         and grid.dept = accompanied.dept
 
 )
