@@ -24,9 +24,9 @@ places as (
 
 ),
 
-jeunes_majeurs as (
+bilan as (
 
-    select * from {{ ref('int_jeunes_majeurs_annualised') }}
+    select * from {{ ref('bilan_odpe') }}
 
 ),
 
@@ -61,12 +61,12 @@ missions_locales as (
 
 accompanied as (
 
+    -- Young adults accompanied: the ODPE report's count, for the years with an ASE delivery.
     select
         annee,
         dept,
-        count(distinct id_jeune) as nb_jeunes_majeurs_accompagnes
-    from jeunes_majeurs
-    group by annee, dept
+        nb_jeunes_majeurs_accompagnes
+    from bilan
 
 ),
 
