@@ -110,12 +110,27 @@ def structural_problems(read: ReadDelivery) -> list[Problem]:
     problems.extend(folder_problems(d))
     for table in tables_of(d.source):
         if table.required_table and table.name not in d.files:
+            stem = f"{table.name}__{d.producteur}" if d.producteur else table.name
+            other_forms = (
+                sorted(
+                    p.name
+                    for p in d.folder.glob("*")
+                    if p.stem.lower() == stem.lower() and p.suffix.lower() != ".csv"
+                )
+                if d.folder.is_dir()
+                else []
+            )
+            hint = (
+                f" Le dossier contient {', '.join(other_forms)} : exportez-le au format CSV."
+                if other_forms
+                else ""
+            )
             problems.append(
                 Problem(
-                    f"{table.name}.csv",
+                    f"{stem}.csv",
                     None,
                     "TABLE_MANQUANTE",
-                    f"La table obligatoire {table.name} est absente de la livraison.",
+                    f"La table obligatoire {table.name} est absente de la livraison.{hint}",
                 )
             )
     for rf in read.files.values():

@@ -689,3 +689,15 @@ def test_line_numbers_are_physical_lines(
     path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n").replace(b"e\r\nLes", b"e\nLes"))
     verdict = _judge(tmp_path, suites_dir, check_date)
     assert [(p.regle, p.lignes) for p in verdict.problems] == [("CODE_HORS_LISTE", [4])]
+
+
+def test_a_table_sent_as_a_spreadsheet_gets_a_hint(
+    tmp_path: Path, suites_dir: Path, check_date: dt.date
+) -> None:
+    folder = write_delivery(tmp_path, "ase", "09", 2024, valid_ase())
+    (folder / "ase_mesures.csv").rename(folder / "ase_mesures.xlsx")
+    verdict = _judge(tmp_path, suites_dir, check_date)
+    assert [(p.regle, p.fichier) for p in verdict.problems] == [
+        ("TABLE_MANQUANTE", "ase_mesures.csv")
+    ]
+    assert "ase_mesures.xlsx : exportez-le au format CSV" in verdict.problems[0].message
