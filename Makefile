@@ -49,7 +49,7 @@ test: lint
 
 # The Dagster UI on the same definitions (http://127.0.0.1:3000).
 dev: install
-	$(BIN)/dagster dev -m pipelines.definitions
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1
 
 # The data dictionary (dbt docs) in dbt_project/target/index.html.
 docs: install
