@@ -448,3 +448,27 @@ def test_generated_demo_runs_clean(tmp_path: Path) -> None:
     assert (
         synthese is not None and synthese[0] == 26 and synthese[1] > 0
     )  # 13 departments × 2 years
+
+
+def test_a_run_where_every_delivery_is_refused_publishes_nothing(tmp_path: Path) -> None:
+    """The blocking check fails with severity ERROR: promotion, dbt and publication do not run;
+    the exit code says "refused deliveries", not "pipeline failure"."""
+    bad = {k: [dict(r) for r in v] for k, v in ASE_2024.items()}
+    bad["ase_jeunes"][0]["mna"] = "peut-être"
+    write_delivery(tmp_path / "raw", "ase", "09", 2024, bad)
+    settings = Settings(
+        raw_dir=tmp_path / "raw",
+        warehouse=tmp_path / "w.duckdb",
+        marts_dir=tmp_path / "marts",
+        reports_dir=tmp_path / "reports",
+        check_date=CHECK,
+    )
+    messages: list[str] = []
+    summary = run_pipeline(settings, say=messages.append)
+    assert summary.exit_code == EXIT_REFUSED
+    assert summary.refused == ["ase-09-2024"] and not summary.published
+    assert not (tmp_path / "marts").exists()
+    assert not any("modélisation dbt" in m for m in messages)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw.ase_mesures").fetchone() == (0,)
+        assert con.execute("select count(*) from landing.ase_jeunes").fetchone() == (0,)
