@@ -89,7 +89,7 @@ def disable_telemetry() -> None:
     """No tool reaches the network at run time."""
     os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "False"
     os.environ["GX_ANALYTICS_ENABLED"] = "False"
-    os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
+    # Dagster's telemetry is an instance setting: the ephemeral instance below turns it off.
 
 
 def _execute(

@@ -8,7 +8,6 @@ per table and per run, not per delivery; `_livraison` and `_ligne` map every fai
 """
 
 import datetime as dt
-import logging
 import os
 import re
 from collections import defaultdict
@@ -32,8 +31,6 @@ from pipelines.lib.expectations import (
 from pipelines.lib.reading import ReadFile, read_table_file
 from pipelines.lib.reference import dept_codes
 from pipelines.lib.rules import MAX_EXAMPLES, MAX_LINES, Problem
-
-log = logging.getLogger(__name__)
 
 # Rules whose failing values may be shown as examples: closed formats that identify nobody.
 _RULES_WITH_EXAMPLES = {
