@@ -18,7 +18,7 @@ from pipelines.defs.ingestion.partitions import livraisons_partitions
 from pipelines.defs.ingestion.sensors import JOB_NAME
 from pipelines.defs.quality.checks import controle_livraisons
 from pipelines.lib import warehouse
-from pipelines.lib.deliveries import discover
+from pipelines.lib.deliveries import discover, report_stem
 from pipelines.lib.settings import Settings
 
 EXIT_OK = 0
@@ -165,8 +165,7 @@ def print_summary(
     say(f"  livraisons acceptées : {len(summary.accepted)}")
     say(f"  livraisons refusées : {len(summary.refused)}")
     for key in summary.refused:
-        stem = key.replace("-", "_")
-        say(f"    - {key} : rapport {settings.reports_dir / 'livraisons' / stem}.md")
+        say(f"    - {key} : rapport {settings.reports_dir / 'livraisons' / report_stem(key)}.md")
     if summary.failed_steps and summary.exit_code == EXIT_FAILED:
         say(f"  étapes en échec : {', '.join(summary.failed_steps)}")
     if summary.published:

@@ -41,8 +41,7 @@ class Delivery:
 
     @property
     def report_name(self) -> str:
-        """File stem of the delivery's report: `<source>_<dept>_<annee>[_<producteur>]`."""
-        return self.key.replace("-", "_")
+        return report_stem(self.key)
 
     def fingerprint(self) -> str:
         """SHA-256 over the file names and bytes: a re-delivery with the same content is a no-op."""
@@ -51,6 +50,11 @@ class Delivery:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()
+
+
+def report_stem(key: str) -> str:
+    """File stem of a delivery's report: `<source>_<dept>_<annee>[_<producteur>]`."""
+    return key.replace("-", "_")
 
 
 def parse_file_name(name: str) -> tuple[str, str | None] | None:

@@ -21,7 +21,6 @@ from pathlib import Path
 MIN_SECRET_BYTES = 32
 EXCHANGE_SECRET_ENV = "OBSERVATOIRE_SECRET_FILE"
 WAREHOUSE_SECRET_ENV = "OBSERVATOIRE_SECRET_ENTREPOT_FILE"
-ID_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 _LIGATURES = str.maketrans({"Œ": "OE", "œ": "oe", "Æ": "AE", "æ": "ae", "ß": "ss", "ẞ": "SS"})
 _NOT_AZ = re.compile(r"[^A-Z]")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.contract import Kind, Table
+from pipelines.lib.expectations import ID_JEUNE_PATTERN
 from pipelines.lib.rules import MAX_LINES, Problem
 
 # Magic numbers of files that are not text: zip (xlsx, ods, docx, archives), OLE2 (xls), PDF,
@@ -23,10 +24,7 @@ from pipelines.lib.rules import MAX_LINES, Problem
 _BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
-_DATE_ISO = r"^\d{4}-\d{2}-\d{2}$"
 _DATE_FR = r"^(\d{2})/(\d{2})/(\d{4})$"
-_YEAR_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-_ID_JEUNE = r"^[0-9a-f]{64}$"
 _TRUE = ("1", "OUI", "O")
 _FALSE = ("0", "NON", "N")
 
@@ -126,7 +124,7 @@ def rekey_column(frame: pl.DataFrame, col: str, rekey: Callable[[str], str]) -> 
     """Replace well-formed exchange keys by warehouse keys. A malformed key is replaced by a
     placeholder naming its line, which the gate reports as ID_JEUNE_INVALIDE: the warehouse
     never holds a value delivered as a key."""
-    valid = pl.col(col).str.contains(_ID_JEUNE)
+    valid = pl.col(col).str.contains(ID_JEUNE_PATTERN)
     keys = frame.filter(valid)[col].unique().to_list()
     mapping = {key: rekey(key) for key in keys}
     return (

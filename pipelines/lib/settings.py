@@ -6,7 +6,7 @@ Nothing reads the environment at import time.
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipelines.lib.pseudonymisation import WAREHOUSE_SECRET_ENV
@@ -37,13 +37,11 @@ class Settings:
         return Path(named) if named else self.warehouse.with_suffix(".secret")
 
     def resolved(self) -> "Settings":
-        return Settings(
+        return replace(
+            self,
             raw_dir=self.raw_dir.resolve(),
             warehouse=self.warehouse.resolve(),
             marts_dir=self.marts_dir.resolve(),
             reports_dir=self.reports_dir.resolve(),
-            region=self.region,
-            seuil=self.seuil,
-            check_date=self.check_date,
             warehouse_secret=self.warehouse_secret.resolve() if self.warehouse_secret else None,
         )

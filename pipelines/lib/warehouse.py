@@ -207,7 +207,7 @@ def landed_deliveries(
             table = TABLES[table_name]
             rf = ReadFile(table=table, path=folder / name)
             rf.problems = [p for p in problems if p.fichier == name]
-            unreadable = any(p.regle in ("FICHIER_ILLISIBLE",) for p in rf.problems)
+            unreadable = any(p.regle == "FICHIER_ILLISIBLE" for p in rf.problems)
             if not unreadable:
                 present = [c for c in table.column_names if c not in rf.missing_columns]
                 landed = pl.from_arrow(
@@ -296,8 +296,7 @@ def _promote_table(
 ) -> int:
     con.execute(f"delete from raw.{table.name} where _livraison = ?", [key])
     typed = ", ".join(f"{_typed(c.name, c.kind)} as {c.name}" for c in table.columns)
-    before = con.execute(f"select count(*) from raw.{table.name}").fetchone()
-    con.execute(
+    inserted = con.execute(
         f"""
         insert into raw.{table.name} by name
         select {typed}, _livraison, ? as _source, ? as _dept, ? as _annee,
@@ -305,9 +304,8 @@ def _promote_table(
         from landing.{table.name} where _livraison = ?
         """,
         [source, dept, annee, producteur, now, key],
-    )
-    after = con.execute(f"select count(*) from raw.{table.name}").fetchone()
-    return int(after[0]) - int(before[0]) if after and before else 0
+    ).fetchone()
+    return int(inserted[0]) if inserted else 0
 
 
 def accepted_summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -17,6 +17,7 @@ from pipelines.defs.ingestion.assets import livraisons
 from pipelines.defs.resources import ObservatoireResource
 from pipelines.lib import warehouse
 from pipelines.lib.contract import TABLES
+from pipelines.lib.deliveries import parse_file_name
 from pipelines.lib.gate import judge
 from pipelines.lib.reports import write_reports
 from pipelines.lib.settings import EXPECTATIONS_DIR
@@ -69,16 +70,12 @@ def controle_livraisons(
             f"Livraison refusée : {key} ({len(verdicts[key].problems)} problème(s)) — rapport "
             f"{settings.reports_dir / 'livraisons' / verdicts[key].delivery.report_name}.md"
         )
-    table_files = {
-        t: {f"{t}.csv", *(p.name for r in reads for tt, p in r.delivery.files.items() if tt == t)}
-        for t in TABLES
-    }
     for table in TABLES:
         rules: Counter[str] = Counter()
         failing: set[str] = set()
         for key, verdict in verdicts.items():
             for p in verdict.problems:
-                if p.fichier in table_files[table]:
+                if (parse_file_name(p.fichier) or ("",))[0] == table:
                     rules[p.regle] += p.nb
                     failing.add(key)
         yield dg.AssetCheckResult(
