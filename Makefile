@@ -39,9 +39,10 @@ run: install
 	$(BIN)/observatoire run
 
 lint: install
-	$(BIN)/ruff check pipelines tests benchmarks
-	$(BIN)/ruff format --check pipelines tests benchmarks
+	$(BIN)/ruff check pipelines demo tests benchmarks
+	$(BIN)/ruff format --check pipelines demo tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	OBSERVATOIRE_WAREHOUSE=$(CURDIR)/.venv/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models
 
 test: lint

@@ -11,9 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.lib.deliveries import discover
-from pipelines.lib.gate import judge, read_delivery
-from pipelines.lib.generator import generate
+from demo.generator import generate
+from pipelines.lib.contract.deliveries import discover
+from pipelines.lib.quality.gate import judge, read_delivery
 from pipelines.lib.settings import EXPECTATIONS_DIR
 
 

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.lib.pseudonymisation import pseudonymise_file
+from pipelines.lib.contract.pseudonymisation import pseudonymise_file
 
 
 def main() -> None:

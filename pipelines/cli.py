@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from pipelines.lib.generator import generate
+    from demo.generator import generate
 
     if args.out.exists() and any(args.out.rglob("*.csv")):
         print(
@@ -132,9 +132,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from pipelines.lib.deliveries import delivery_for_path
-    from pipelines.lib.gate import judge, read_delivery
-    from pipelines.lib.reports import report_markdown
+    from pipelines.lib.contract.deliveries import delivery_for_path
+    from pipelines.lib.quality.gate import judge, read_delivery
+    from pipelines.lib.quality.reports import report_markdown
     from pipelines.runner import disable_telemetry
 
     disable_telemetry()
@@ -154,7 +154,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _pseudonymise(args: argparse.Namespace) -> int:
-    from pipelines.lib.pseudonymisation import (
+    from pipelines.lib.contract.pseudonymisation import (
         EXCHANGE_SECRET_ENV,
         PseudonymisationError,
         SecretError,
@@ -177,7 +177,7 @@ def _pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _expectations(args: argparse.Namespace) -> int:
-    from pipelines.lib.expectations import write_suites
+    from pipelines.lib.contract.expectations import write_suites
     from pipelines.lib.reference import dept_codes
 
     for path in write_suites(args.out, dept_codes()):

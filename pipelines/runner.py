@@ -17,9 +17,9 @@ import dagster as dg
 from pipelines.defs.ingestion.partitions import livraisons_partitions
 from pipelines.defs.ingestion.sensors import JOB_NAME
 from pipelines.defs.quality.checks import controle_livraisons
-from pipelines.lib import warehouse
-from pipelines.lib.deliveries import discover, report_stem
+from pipelines.lib.contract.deliveries import discover, report_stem
 from pipelines.lib.settings import Settings
+from pipelines.lib.store import warehouse
 
 EXIT_OK = 0
 EXIT_FAILED = 1

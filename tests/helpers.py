@@ -3,7 +3,7 @@
 import hashlib
 from pathlib import Path
 
-from pipelines.lib.contract import TABLES
+from pipelines.lib.contract.tables import TABLES
 
 # The 13 departments of Occitanie (COG 2026, region 76), as the marts list them.
 OCCITANIE = ["09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82"]

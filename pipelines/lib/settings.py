@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipelines.lib.pseudonymisation import WAREHOUSE_SECRET_ENV
+from pipelines.lib.contract.pseudonymisation import WAREHOUSE_SECRET_ENV
 from pipelines.lib.reference import DEFAULT_REGION, PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"

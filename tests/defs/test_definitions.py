@@ -3,8 +3,8 @@
 import dagster as dg
 
 from pipelines.definitions import defs
-from pipelines.lib.contract import TABLES
-from pipelines.lib.publication import MARTS
+from pipelines.lib.contract.tables import TABLES
+from pipelines.lib.publication.publish import MARTS
 
 
 def test_definitions_load_and_groups_follow_the_dbt_folders() -> None:

@@ -8,9 +8,9 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.lib.disclosure import MASK_COLUMN, RULES
-from pipelines.lib.generator import generate
-from pipelines.lib.publication import MARTS
+from demo.generator import generate
+from pipelines.lib.publication.disclosure import MASK_COLUMN, RULES
+from pipelines.lib.publication.publish import MARTS
 from pipelines.lib.settings import Settings
 from pipelines.runner import EXIT_OK, run_pipeline
 

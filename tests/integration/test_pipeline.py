@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from helpers import OCCITANIE, pid, valid_ml, write_delivery
 
-from pipelines.lib.publication import MARTS
+from pipelines.lib.publication.publish import MARTS
 from pipelines.lib.settings import Settings
 from pipelines.runner import EXIT_OK, EXIT_REFUSED, run_pipeline
 
@@ -428,7 +428,7 @@ def test_bad_redelivery_changes_no_mart_value(
 
 
 def test_generated_demo_runs_clean(tmp_path: Path) -> None:
-    from pipelines.lib.generator import generate
+    from demo.generator import generate
 
     generate(tmp_path / "raw", seed=11, years=range(2023, 2025), scale=0.05)
     settings = Settings(

@@ -11,11 +11,11 @@ import dagster as dg
 
 from pipelines.defs.ingestion.partitions import livraisons_partitions
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.lib import warehouse
-from pipelines.lib.contract import TABLES
-from pipelines.lib.deliveries import discover
-from pipelines.lib.gate import read_delivery
-from pipelines.lib.pseudonymisation import ensure_demo_secret, warehouse_keys
+from pipelines.lib.contract.deliveries import discover
+from pipelines.lib.contract.pseudonymisation import ensure_demo_secret, warehouse_keys
+from pipelines.lib.contract.tables import TABLES
+from pipelines.lib.quality.gate import read_delivery
+from pipelines.lib.store import warehouse
 
 
 @dg.asset(

@@ -7,7 +7,7 @@ import dagster as dg
 
 from pipelines.defs.ingestion.partitions import livraisons_partitions
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.lib.deliveries import discover
+from pipelines.lib.contract.deliveries import discover
 
 JOB_NAME = "observatoire"
 

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.lib.publication import ANALYST_DB, MARTS, publish
+from pipelines.lib.publication.publish import ANALYST_DB, MARTS, publish
 
 
 @dg.asset(

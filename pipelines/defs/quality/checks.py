@@ -15,12 +15,12 @@ import dagster as dg
 
 from pipelines.defs.ingestion.assets import livraisons
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.lib import warehouse
-from pipelines.lib.contract import TABLES
-from pipelines.lib.deliveries import parse_file_name
-from pipelines.lib.gate import judge
-from pipelines.lib.reports import write_reports
+from pipelines.lib.contract.deliveries import parse_file_name
+from pipelines.lib.contract.tables import TABLES
+from pipelines.lib.quality.gate import judge
+from pipelines.lib.quality.reports import write_reports
 from pipelines.lib.settings import EXPECTATIONS_DIR
+from pipelines.lib.store import warehouse
 
 GATE_CHECK = "livraisons_acceptees"
 

@@ -3,8 +3,8 @@
 import dagster as dg
 
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.lib import warehouse
-from pipelines.lib.linkage import MatchRate, sharp_drops
+from pipelines.lib.quality.linkage import MatchRate, sharp_drops
+from pipelines.lib.store import warehouse
 
 APPARIEMENT = dg.AssetKey(["marts", "appariement"])
 

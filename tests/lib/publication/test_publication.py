@@ -3,7 +3,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.publication import publish
+from pipelines.lib.publication.publish import publish
 
 
 def _warehouse(path: Path, value: int) -> None:

@@ -19,18 +19,18 @@ from typing import Any
 import pandas as pd
 import polars as pl
 
-from pipelines.lib.contract import ASE_SERVICE_CODES, TABLES, Kind, Table, tables_of
-from pipelines.lib.deliveries import Delivery, parse_file_name
-from pipelines.lib.expectations import (
+from pipelines.lib.contract.deliveries import Delivery, parse_file_name
+from pipelines.lib.contract.expectations import (
     CHECK_DATE_PARAMETER,
     ID_JEUNE_PATTERN,
     IDENTIFIER_PATTERNS,
     date_column,
     load_suite,
 )
-from pipelines.lib.reading import ReadFile, read_table_file
+from pipelines.lib.contract.rules import MAX_EXAMPLES, MAX_LINES, Problem
+from pipelines.lib.contract.tables import ASE_SERVICE_CODES, TABLES, Kind, Table, tables_of
+from pipelines.lib.quality.reading import ReadFile, read_table_file
 from pipelines.lib.reference import dept_codes
-from pipelines.lib.rules import MAX_EXAMPLES, MAX_LINES, Problem
 
 # Rules whose failing values may be shown as examples: closed formats that identify nobody.
 _RULES_WITH_EXAMPLES = {

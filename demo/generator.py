@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.lib import contract as c
+from pipelines.lib.contract import tables as c
 from pipelines.lib.reference import DEFAULT_REGION, communes_by_dept, departements_of_region
 
 D = dt.date

@@ -6,8 +6,9 @@ import polars as pl
 from helpers import pid, write_table
 from polars.testing import assert_frame_equal
 
-from pipelines.lib.contract import TABLES, Kind
-from pipelines.lib.reading import decode, normalise_column, read_table_file, sniff_delimiter
+from pipelines.lib.contract.fileformat import decode, sniff_delimiter
+from pipelines.lib.contract.tables import TABLES, Kind
+from pipelines.lib.quality.reading import normalise_column, read_table_file
 
 
 def test_decode_accepts_utf8_bom_and_windows_1252() -> None:

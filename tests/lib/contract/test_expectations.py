@@ -3,10 +3,10 @@
 import json
 from pathlib import Path
 
-from pipelines.lib.contract import TABLES
-from pipelines.lib.expectations import build_suite, suite_path, write_suites
+from pipelines.lib.contract.expectations import build_suite, suite_path, write_suites
+from pipelines.lib.contract.rules import RULES
+from pipelines.lib.contract.tables import TABLES
 from pipelines.lib.reference import dept_codes
-from pipelines.lib.rules import RULES
 
 
 def test_committed_suites_match_the_contract(suites_dir: Path, tmp_path: Path) -> None:

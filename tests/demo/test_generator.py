@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from helpers import OCCITANIE
 
-from pipelines.lib.deliveries import discover
-from pipelines.lib.gate import judge, read_delivery
-from pipelines.lib.generator import generate
+from demo.generator import generate
+from pipelines.lib.contract.deliveries import discover
+from pipelines.lib.quality.gate import judge, read_delivery
 
 
 @pytest.fixture(scope="module")

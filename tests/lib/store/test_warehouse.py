@@ -5,9 +5,9 @@ from pathlib import Path
 
 from helpers import valid_ase, write_delivery
 
-from pipelines.lib import warehouse as wh
-from pipelines.lib.deliveries import discover
-from pipelines.lib.gate import judge, read_delivery
+from pipelines.lib.contract.deliveries import discover
+from pipelines.lib.quality.gate import judge, read_delivery
+from pipelines.lib.store import warehouse as wh
 
 
 def _cycle(raw: Path, db: Path, run_id: str, suites_dir: Path) -> dict[str, str]:
@@ -75,7 +75,7 @@ def test_accepted_redelivery_replaces_its_partition_only(tmp_path: Path, suites_
 def test_a_changed_warehouse_secret_is_refused(tmp_path: Path) -> None:
     import pytest
 
-    from pipelines.lib.pseudonymisation import WarehouseKeys
+    from pipelines.lib.contract.pseudonymisation import WarehouseKeys
 
     with wh.connect(tmp_path / "w.duckdb") as con:
         wh.ensure_schemas(con)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from helpers import valid_ase, valid_ml, write_delivery
 
-from pipelines.lib.deliveries import delivery_for_path, discover, parse_file_name
+from pipelines.lib.contract.deliveries import delivery_for_path, discover, parse_file_name
 
 
 def test_parse_file_name() -> None:

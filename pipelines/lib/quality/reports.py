@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.lib.gate import Verdict
-from pipelines.lib.rules import RULES
+from pipelines.lib.contract.rules import RULES
+from pipelines.lib.quality.gate import Verdict
 
 SOURCE_LABELS = {
     "ase": "Aide sociale à l'enfance",

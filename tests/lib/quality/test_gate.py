@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from helpers import pid, valid_ase, valid_hj, valid_ml, write_delivery, write_table
 
-from pipelines.lib.contract import TABLES
-from pipelines.lib.deliveries import discover
-from pipelines.lib.gate import Verdict, judge, read_delivery
+from pipelines.lib.contract.deliveries import discover
+from pipelines.lib.contract.tables import TABLES
+from pipelines.lib.quality.gate import Verdict, judge, read_delivery
 
 Tables = dict[str, list[dict[str, object]]]
 

@@ -159,9 +159,9 @@ def pseudonymise_file(source: Path, target: Path, secret: bytes) -> int:
     import csv
     import io
 
-    from pipelines.lib.contract import TABLES
-    from pipelines.lib.deliveries import parse_file_name
-    from pipelines.lib.reading import decode, normalise_header, sniff_delimiter
+    from pipelines.lib.contract.deliveries import parse_file_name
+    from pipelines.lib.contract.fileformat import decode, normalise_header, sniff_delimiter
+    from pipelines.lib.contract.tables import TABLES
 
     decoded = decode(source.read_bytes())
     if decoded is None:

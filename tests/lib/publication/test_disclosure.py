@@ -3,7 +3,7 @@
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from pipelines.lib.disclosure import RULES, Equation, GroupSum, MartRules, Ratio, mask
+from pipelines.lib.publication.disclosure import RULES, Equation, GroupSum, MartRules, Ratio, mask
 
 
 def test_primary_counts_and_ratios() -> None:

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.lib.contract import CONTRACT_VERSION, TABLES, Kind, Table
+from pipelines.lib.contract.tables import CONTRACT_VERSION, TABLES, Kind, Table
 
 # A value that looks like a direct identifier. Boundaries exclude letters and digits on both
 # sides so that a pseudonymous key (64 hex characters) never matches by accident.

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.lib.contract import SOURCES
+from pipelines.lib.contract.tables import SOURCES
 
 _FILE = re.compile(
     r"^(?P<table>[a-z_]+?)(?:__(?P<producteur>[A-Za-z0-9_-]+))?\.csv$", re.IGNORECASE
@@ -67,7 +67,7 @@ def parse_file_name(name: str) -> tuple[str, str | None] | None:
 
 def delivery_from_folder(folder: Path, source: str, dept: str, annee: int) -> list[Delivery]:
     """The deliveries (one per producer) held by one `<source>/<dept>/<annee>` folder."""
-    from pipelines.lib.contract import tables_of
+    from pipelines.lib.contract.tables import tables_of
 
     table_names = {t.name for t in tables_of(source)}
     by_producer: dict[str | None, dict[str, Path]] = {}

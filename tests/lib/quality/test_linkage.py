@@ -1,4 +1,4 @@
-from pipelines.lib.linkage import MatchRate, sharp_drops
+from pipelines.lib.quality.linkage import MatchRate, sharp_drops
 
 
 def _rate(annee: int, taux: float, n: int = 100, dept: str = "31") -> MatchRate:

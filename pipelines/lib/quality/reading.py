@@ -15,14 +15,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.lib.contract import Kind, Table
-from pipelines.lib.expectations import ID_JEUNE_PATTERN
-from pipelines.lib.rules import MAX_LINES, Problem
-
-# Magic numbers of files that are not text: zip (xlsx, ods, docx, archives), OLE2 (xls), PDF,
-# gzip, 7z, rar.
-_BINARY_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
-_UTF8_BOM = b"\xef\xbb\xbf"
+from pipelines.lib.contract.expectations import ID_JEUNE_PATTERN
+from pipelines.lib.contract.fileformat import decode, normalise_header, sniff_delimiter
+from pipelines.lib.contract.rules import MAX_LINES, Problem
+from pipelines.lib.contract.tables import Kind, Table
 
 _DATE_FR = r"^(\d{2})/(\d{2})/(\d{4})$"
 _TRUE = ("1", "OUI", "O")
@@ -43,41 +39,6 @@ class ReadFile:
     @property
     def missing_columns(self) -> set[str]:
         return {p.colonne for p in self.problems if p.regle == "COLONNE_MANQUANTE" and p.colonne}
-
-
-def decode(raw: bytes) -> tuple[str, str] | None:
-    """Text and encoding name, or None when the bytes are not a text file we accept."""
-    if any(raw.startswith(magic) for magic in _BINARY_MAGIC) or b"\x00" in raw:
-        return None
-    if raw.startswith(_UTF8_BOM):
-        raw = raw[len(_UTF8_BOM) :]
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text, encoding = raw.decode("cp1252"), "windows-1252"
-        except UnicodeDecodeError:
-            return None
-    # Control characters other than tab and line breaks mean a binary or corrupted file.
-    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text[:100_000]):
-        return None
-    return text, encoding
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """`;` is the contract's delimiter; `,` is accepted when the header holds no `;`."""
-    if ";" in header_line:
-        return ";"
-    if "," in header_line:
-        return ","
-    return ";"
-
-
-def normalise_header(name: str) -> str:
-    return name.strip().strip("\ufeff").strip().lower()
 
 
 def _blank_to_null(col: str) -> pl.Expr:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.pseudonymisation import (
+from pipelines.lib.contract.pseudonymisation import (
     SecretError,
     WarehouseKeys,
     ensure_demo_secret,

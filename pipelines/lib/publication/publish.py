@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.lib.disclosure import RULES, MartRules, mask
-from pipelines.lib.warehouse import connect
+from pipelines.lib.publication.disclosure import RULES, MartRules, mask
+from pipelines.lib.store.warehouse import connect
 
 # Published marts, in the order of marts.md, then the match rates of the pseudonymous key.
 MARTS = (

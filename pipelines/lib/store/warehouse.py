@@ -20,11 +20,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.contract import TABLES, Kind, Table
-from pipelines.lib.deliveries import Delivery
-from pipelines.lib.gate import ReadDelivery
-from pipelines.lib.reading import ReadFile
-from pipelines.lib.rules import Problem
+from pipelines.lib.contract.deliveries import Delivery
+from pipelines.lib.contract.rules import Problem
+from pipelines.lib.contract.tables import TABLES, Kind, Table
+from pipelines.lib.quality.gate import ReadDelivery
+from pipelines.lib.quality.reading import ReadFile
 
 LINEAGE = {
     "_livraison": "varchar",
