@@ -45,17 +45,11 @@ def section(text: str, heading: str) -> str:
     next heading of the same or a higher level."""
     level = len(heading) - len(heading.lstrip("#"))
     lines = text.splitlines()
-    for start, line in enumerate(lines):
-        if line.startswith(heading):
-            break
-    else:
-        raise AssertionError(f"{CONTRACT.name} has no heading « {heading} »")
+    starts = [i for i, line in enumerate(lines) if line.startswith(heading)]
+    assert starts, f"{CONTRACT.name} has no heading « {heading} »"
+    start = starts[0]
     end = next(
-        (
-            i
-            for i in range(start + 1, len(lines))
-            if re.match(rf"^#{{1,{level}}} ", lines[i])
-        ),
+        (i for i in range(start + 1, len(lines)) if re.match(rf"^#{{1,{level}}} ", lines[i])),
         len(lines),
     )
     return "\n".join(lines[start:end])
