@@ -31,7 +31,7 @@ persons as (
     from jeunes
     qualify row_number() over (
         partition by millesime, dept_service, id_jeune
-        order by annee_livraison desc, _charge_le desc, producteur
+        order by annee_livraison desc, _charge_le desc, producteur asc
     ) = 1
 
 ),

@@ -40,7 +40,7 @@ delivered_by_vintage as (
         delivered.dept,
         delivered.annee
     from vintages
-    inner join delivered on delivered.annee <= vintages.millesime
+    inner join delivered on vintages.millesime >= delivered.annee
 
 ),
 

@@ -76,8 +76,8 @@ places_per_day as (
         and candidate_days.dept_service = conventions_cd.dept_service
         and candidate_days.producteur = conventions_cd.producteur
         and candidate_days.id_residence = conventions_cd.id_residence
-        and conventions_cd.date_debut <= candidate_days.jour
-        and (conventions_cd.date_fin is null or conventions_cd.date_fin >= candidate_days.jour)
+        and candidate_days.jour >= conventions_cd.date_debut
+        and (conventions_cd.date_fin is null or candidate_days.jour <= conventions_cd.date_fin)
     group by all
 
 ),

@@ -168,12 +168,24 @@ post_exit as (
 
 ),
 
+delivered_projects as (
+
+    -- a service's autonomy projects of year Y count only when it delivered Y
+    select autonomie.*
+    from autonomie
+    inner join delivered
+    on
+        autonomie.dept_service = delivered.dept_service
+        and year(autonomie.date_projet) = delivered.annee
+
+),
+
 projects as (
 
     -- The year's autonomy projects; a need's share is over the projects where it was assessed.
     select
-        year(autonomie.date_projet) as annee,
-        autonomie.dept,
+        year(date_projet) as annee,
+        dept,
         count(*) as nb_projets_autonomie,
         count(*) filter (where besoin_ressources) / nullif(count(besoin_ressources), 0)
             as part_besoin_ressources_couvert,
@@ -193,12 +205,8 @@ projects as (
         count(*) filter (where besoin_socio_educatif) / nullif(count(besoin_socio_educatif), 0)
             as part_besoin_socio_educatif_couvert,
         count(besoin_socio_educatif) as nb_projets_besoin_socio_educatif_evalue
-    from autonomie
-    inner join delivered
-    on
-        autonomie.dept_service = delivered.dept_service
-        and year(autonomie.date_projet) = delivered.annee
-    group by year(autonomie.date_projet), autonomie.dept
+    from delivered_projects
+    group by year(date_projet), dept
 
 ),
 
