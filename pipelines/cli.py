@@ -83,7 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     pseudo.add_argument("--out", dest="target", type=Path, required=True)
     pseudo.add_argument("--secret-file", type=Path, default=None)
 
-    exp = sub.add_parser("expectations", help="réécrit les suites Great Expectations du contrat")
+    exp = sub.add_parser(
+        "expectations",
+        help="réécrit les suites Great Expectations et la macro dbt des listes de codes du contrat",
+    )
     exp.add_argument("--out", type=Path, default=EXPECTATIONS_DIR)
     return parser
 
@@ -177,11 +180,16 @@ def _pseudonymise(args: argparse.Namespace) -> int:
 
 
 def _expectations(args: argparse.Namespace) -> int:
+    """Rewrite what is derived from the contract: the Great Expectations suites and the dbt
+    macro file carrying the code lists (both committed, both checked by drift tests)."""
+    from pipelines.lib.contract.dbt_macros import write_contract_macros
     from pipelines.lib.contract.expectations import write_suites
     from pipelines.lib.reference import dept_codes
+    from pipelines.lib.settings import DBT_PROJECT_DIR
 
     for path in write_suites(args.out, dept_codes()):
         print(path)
+    print(write_contract_macros(DBT_PROJECT_DIR))
     return 0
 
 

@@ -27,10 +27,13 @@
     (make_date({{ annee }}, 12, 31) - make_date({{ annee }}, 1, 1) + 1)
 {%- endmacro %}
 
-{#- The department shown for a delivery's department code: the two child-protection services
-    of department 69 (69D Rhône, 69M Métropole de Lyon) count as 69 (exports.md §1). -#}
+{#- The department shown for a delivery's department code: the ASE services that count as
+    another department (69D Rhône and 69M Métropole de Lyon count as 69, exports.md §1), from
+    the contract (`ase_service_departments`, generated in contract.sql). -#}
 {% macro display_dept(code) -%}
-    case when {{ code }} in ('69D', '69M') then '69' else {{ code }} end
+    case {{ code }}
+    {%- for service, dept in ase_service_departments().items() %} when '{{ service }}' then '{{ dept }}'{% endfor %}
+    else {{ code }} end
 {%- endmacro %}
 
 {#- Today's view of a model computed per vintage (millésime): its latest vintage, which uses
