@@ -62,12 +62,12 @@ _NOT_FIELDS = {
     "population",
 }
 # Choropleth styles written for QGIS; the first is the default.
-STYLES = (
-    "places_cd_pour_100_jeunes_majeurs",
-    "part_sorties_seches",
-    "part_sorties_suivies_ml",
-    "taux_entretien_17_ans",
-)
+STYLES = {
+    "places_cd_pour_100_jeunes_majeurs": "Places CD pour 100 JM",
+    "part_sorties_seches": "Sorties sèches",
+    "part_sorties_suivies_ml": "Sorties suivies par une ML",
+    "taux_entretien_17_ans": "Entretien des 17 ans",
+}
 BLUES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 
 
@@ -167,24 +167,25 @@ def _attribute_rows(pub: Publication, dept_codes: Sequence[str]) -> list[dict[st
 
 
 def _typed_frame(rows: list[dict[str, object]], fields: list[FieldSource]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
+    """Counts as 64-bit integers, shares and estimates as reals, flags as booleans: nulls kept
+    (pandas' nullable types), so QGIS sees the marts' types."""
+    frame = pd.DataFrame(rows, dtype=object)
     for f in fields:
-        if f.field not in frame.columns:
-            continue
-        kind = kind_of(f.column)
-        values = frame[f.field]
-        if values.map(lambda v: isinstance(v, bool)).any():
-            frame[f.field] = values.astype("boolean")
-        elif (
-            kind in ("entier",)
-            and values.map(
-                lambda v: v is None or (isinstance(v, int | float) and float(v).is_integer())
-            ).all()
-        ):
-            frame[f.field] = values.astype("Int64")
+        values = [v for v in frame[f.field] if v is not None]
+        if values and all(isinstance(v, bool) for v in values):
+            frame[f.field] = frame[f.field].astype("boolean")
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            frame[f.field] = frame[f.field].astype("Int64")
+        elif all(isinstance(v, int | float) for v in values):
+            frame[f.field] = frame[f.field].astype("Float64")
         else:
-            frame[f.field] = pd.to_numeric(values, errors="coerce").astype("Float64")
+            frame[f.field] = frame[f.field].astype("string")
     frame["annee"] = frame["annee"].astype("Int32")
+    for flag in (PROVISIONAL_COLUMN, "provisoire_delai_cej"):
+        frame[flag] = frame[flag].astype("boolean")
+    frame["dept"] = frame["dept"].astype("string")
+    frame["nom"] = frame["nom"].astype("string")
+    frame[MASK_COLUMN] = frame[MASK_COLUMN].astype("string")
     return frame
 
 
@@ -354,11 +355,10 @@ def _write_styles(path: Path, frame: pd.DataFrame) -> None:
     latest = frame[frame["annee"] == year]
     styles: list[tuple[str, str, str, bool]] = []
     first = True
-    for field in STYLES:
+    for field, name in STYLES.items():
         if field not in frame.columns:
             continue
         values = [float(v) for v in latest[field].dropna().tolist()]
-        name = libelles.column(field)[:30]
         description = f"{libelles.column(field)}, {year} (variable de projet annee_carte)"
         styles.append((name, qml(field, year, values), description, first))
         first = False

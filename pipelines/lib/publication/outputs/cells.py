@@ -77,7 +77,7 @@ def french_date(iso: str) -> str:
     """`2026-11-25` → `25 novembre 2026` (text left as is when it is not an ISO date)."""
     try:
         year, month, day = (int(x) for x in iso[:10].split("-"))
-        return f"{day} {MONTHS[month - 1]} {year}"
+        return f"{'1er' if day == 1 else day} {MONTHS[month - 1]} {year}"
     except (ValueError, IndexError):
         return iso
 
