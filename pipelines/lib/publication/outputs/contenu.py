@@ -344,7 +344,9 @@ def _notes(ctx: Context, doc: Document, dept: str | None) -> None:
     if table is not None:
         notes.add(table)
     elif pub.deliveries:
-        notes.add(Paragraph("Aucune livraison acceptée n'est en vigueur pour ce territoire.", "note"))
+        notes.add(
+            Paragraph("Aucune livraison acceptée n'est en vigueur pour ce territoire.", "note")
+        )
     else:
         notes.add(Paragraph("La liste des livraisons utilisées n'est pas publiée.", "note"))
     notes.add(Heading("Limites"), LIMITES)

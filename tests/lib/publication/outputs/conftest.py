@@ -6,6 +6,7 @@ The other eleven departments of Occitanie have no delivery: their bilans must sa
 """
 
 import json
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +14,9 @@ import pytest
 
 from pipelines.lib.publication.outputs import OutputsSummary, build_outputs
 
-I, F, S, B = pl.Int64, pl.Float64, pl.Utf8, pl.Boolean
+sys.path.insert(0, str(Path(__file__).parent))  # outputs_audit, as tests/ for helpers
+
+INT, F, S, B = pl.Int64, pl.Float64, pl.Utf8, pl.Boolean
 NAMES = {"09": "Ariège", "11": "Aude", "R76": "Occitanie"}
 # A residence name that means something in HTML, Typst and CSV: it must print as written.
 ODD_NAME = 'Résidence <b>"Les *Pins*"</b> #set & \\ $x$'
@@ -29,7 +32,7 @@ def _rows(columns: dict[str, pl.DataType], rows: list[dict[str, object]]) -> pl.
         for c in masked:
             full[c] = None
         if "nom_territoire" in columns:
-            full["nom_territoire"] = NAMES.get(str(row.get("dept")), None)
+            full["nom_territoire"] = NAMES.get(str(row.get("dept")))
         order = {c: k for k, c in enumerate(columns)}
         full["cellules_masquees"] = ", ".join(sorted(masked, key=order.__getitem__)) or None
         out.append(full)
@@ -37,22 +40,22 @@ def _rows(columns: dict[str, pl.DataType], rows: list[dict[str, object]]) -> pl.
 
 
 BILAN = {
-    "annee": I,
+    "annee": INT,
     "dept": S,
     "nom_territoire": S,
     "provisoire": B,
-    "nb_jeunes_majeurs_accompagnes": I,
-    "nb_entrees_jeune_majeur": I,
-    "nb_sorties": I,
-    "nb_sorties_seches": I,
-    "nb_retours": I,
-    "nb_eligibles_entretien_17_ans": I,
-    "nb_entretiens_17_ans": I,
+    "nb_jeunes_majeurs_accompagnes": INT,
+    "nb_entrees_jeune_majeur": INT,
+    "nb_sorties": INT,
+    "nb_sorties_seches": INT,
+    "nb_retours": INT,
+    "nb_eligibles_entretien_17_ans": INT,
+    "nb_entretiens_17_ans": INT,
     "taux_entretien_17_ans": F,
-    "nb_eligibles_entretien_post_sortie": I,
-    "nb_entretiens_post_sortie": I,
+    "nb_eligibles_entretien_post_sortie": INT,
+    "nb_entretiens_post_sortie": INT,
     "taux_entretien_post_sortie": F,
-    "nb_projets_autonomie": I,
+    "nb_projets_autonomie": INT,
     **{
         f"part_besoin_{b}_couvert": F
         for b in ("ressources", "logement", "emploi_formation", "soins", "demarches")
@@ -128,14 +131,14 @@ def write_published(folder: Path) -> Path:
         ),
     )
     synth = {
-        "annee": I,
+        "annee": INT,
         "dept": S,
         "nom_territoire": S,
-        "nb_sorties": I,
-        "nb_sorties_seches": I,
+        "nb_sorties": INT,
+        "nb_sorties_seches": INT,
         "part_sorties_seches": F,
-        "nb_situation_inconnue": I,
-        "nb_retours": I,
+        "nb_situation_inconnue": INT,
+        "nb_retours": INT,
     }
     put(
         "sorties_ase_synthese",
@@ -199,12 +202,12 @@ def write_published(folder: Path) -> Path:
         ),
     )
     marges = {
-        "annee": I,
+        "annee": INT,
         "dept": S,
         "nom_territoire": S,
         "dimension": S,
         "modalite": S,
-        "nb_sorties": I,
+        "nb_sorties": INT,
     }
     put(
         "sorties_ase_marges",
@@ -223,12 +226,12 @@ def write_published(folder: Path) -> Path:
         ),
     )
     ex_mna = {
-        "annee": I,
+        "annee": INT,
         "dept": S,
         "nom_territoire": S,
         "population": S,
-        "nb_jeunes": I,
-        "nb_ex_mna": I,
+        "nb_jeunes": INT,
+        "nb_ex_mna": INT,
         "part_ex_mna": F,
     }
     put(
@@ -248,20 +251,20 @@ def write_published(folder: Path) -> Path:
         ),
     )
     delai = {
-        "annee_sortie": I,
+        "annee_sortie": INT,
         "dept": S,
         "nom_territoire": S,
         "provisoire": B,
-        "nb_sorties": I,
-        "nb_cej_avant_sortie": I,
-        "nb_cej_6_mois": I,
-        "nb_cej_12_mois": I,
-        "nb_sans_cej": I,
-        "nb_recul_insuffisant": I,
+        "nb_sorties": INT,
+        "nb_cej_avant_sortie": INT,
+        "nb_cej_6_mois": INT,
+        "nb_cej_12_mois": INT,
+        "nb_sans_cej": INT,
+        "nb_recul_insuffisant": INT,
         "delai_median_jours": F,
         "delai_p25_jours": F,
         "delai_p75_jours": F,
-        "nb_sorties_avec_cej": I,
+        "nb_sorties_avec_cej": INT,
     }
     put(
         "delai_cej",
@@ -279,12 +282,12 @@ def write_published(folder: Path) -> Path:
         ),
     )
     parcours = {
-        "annee_sortie": I,
+        "annee_sortie": INT,
         "dept": S,
         "nom_territoire": S,
         "provisoire": B,
         "parcours": S,
-        "nb_sorties": I,
+        "nb_sorties": INT,
     }
     put(
         "parcours",
@@ -303,16 +306,16 @@ def write_published(folder: Path) -> Path:
         ),
     )
     places = {
-        "annee": I,
+        "annee": INT,
         "dept": S,
         "nom_territoire": S,
-        "nb_residences": I,
-        "capacite_places": I,
-        "nb_conventions": I,
-        "places_conventionnees": I,
-        "places_conventionnees_cd": I,
-        "places_cjm": I,
-        "places_ex_mna": I,
+        "nb_residences": INT,
+        "capacite_places": INT,
+        "nb_conventions": INT,
+        "places_conventionnees": INT,
+        "places_conventionnees_cd": INT,
+        "places_cjm": INT,
+        "places_ex_mna": INT,
         "part_places_cd": F,
     }
     put(
@@ -335,13 +338,13 @@ def write_published(folder: Path) -> Path:
         ),
     )
     plafond = {
-        "annee": I,
+        "annee": INT,
         "dept": S,
         "nom_territoire": S,
         "id_residence": S,
         "nom_residence": S,
-        "capacite_places": I,
-        "places_conventionnees_cd": I,
+        "capacite_places": INT,
+        "places_conventionnees_cd": INT,
         "part_places_cd": F,
         "part_places_cd_max": F,
         "depasse_plafond": B,
@@ -363,7 +366,7 @@ def write_published(folder: Path) -> Path:
         ),
     )
     conventions = {
-        "annee": I,
+        "annee": INT,
         "dept": S,
         "nom_territoire": S,
         "id_residence": S,
@@ -372,9 +375,9 @@ def write_published(folder: Path) -> Path:
         "dept_financeur": S,
         "public": S,
         "modalite_financement": S,
-        "places_reservees": I,
-        "nb_jeunes_presents": I,
-        "journees_occupees": I,
+        "places_reservees": INT,
+        "nb_jeunes_presents": INT,
+        "journees_occupees": INT,
         "taux_occupation": F,
     }
     put(
@@ -395,16 +398,16 @@ def write_published(folder: Path) -> Path:
         ),
     )
     besoin = {
-        "annee_reference": I,
+        "annee_reference": INT,
         "dept": S,
         "nom_territoire": S,
-        "annee_projection": I,
+        "annee_projection": INT,
         "sorties_prevues": F,
         "besoin_logement_bas": F,
         "besoin_logement_central": F,
         "besoin_logement_haut": F,
         "methode": S,
-        "sorties_observees": I,
+        "sorties_observees": INT,
         "besoin_logement_observe": F,
         "erreur_relative_sorties": F,
         "erreur_relative_besoin": F,
@@ -432,14 +435,14 @@ def write_published(folder: Path) -> Path:
         ),
     )
     couverture = {
-        "annee": I,
+        "annee": INT,
         "dept": S,
         "nom_territoire": S,
-        "nb_missions_locales": I,
-        "nb_residences_hj": I,
-        "capacite_hj": I,
-        "places_financees_cd": I,
-        "nb_jeunes_majeurs_accompagnes": I,
+        "nb_missions_locales": INT,
+        "nb_residences_hj": INT,
+        "capacite_hj": INT,
+        "places_financees_cd": INT,
+        "nb_jeunes_majeurs_accompagnes": INT,
         "places_cd_pour_100_jeunes_majeurs": F,
         "sans_offre_hj": B,
     }
@@ -467,18 +470,18 @@ def write_published(folder: Path) -> Path:
         + (
             "mart;colonne;type;classe_secret;description\n"
             "bilan_odpe;nb_sorties;BIGINT;effectif;Sorties de l'année (18 ans ou plus).\n"
-            "bilan_odpe;dept;VARCHAR;aucune;Département ; code COG.\n"
-        ).encode("utf-8")
+            'bilan_odpe;dept;VARCHAR;aucune;"Département ; code COG."\n'
+        ).encode()
     )
     (folder / "livraisons.csv").write_bytes(
         b"\xef\xbb\xbf"
         + (
-            "source;dept;annee;producteur;acceptee_le\n"
-            "ase;09;2023;;2025-02-10\n"
-            "ase;09;2024;;2026-02-12\n"
-            "ml;09;2024;ML0901;2026-03-01\n"
-            "ase;11;2024;;2026-02-15\n"
-        ).encode("utf-8")
+            b"source;dept;annee;producteur;acceptee_le\n"
+            b"ase;09;2023;;2025-02-10\n"
+            b"ase;09;2024;;2026-02-12\n"
+            b"ml;09;2024;ML0901;2026-03-01\n"
+            b"ase;11;2024;;2026-02-15\n"
+        )
     )
     return folder
 
