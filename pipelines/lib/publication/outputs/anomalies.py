@@ -80,18 +80,24 @@ def _conventions(row: Row) -> str | None:
 
 def _bilan(row: Row) -> str | None:
     problems = []
-    for done, due, what in (
-        ("nb_entretiens_17_ans", "nb_eligibles_entretien_17_ans", "entretiens des 17 ans"),
+    for done, due, what, whom in (
+        (
+            "nb_entretiens_17_ans",
+            "nb_eligibles_entretien_17_ans",
+            "d'entretiens des 17 ans",
+            "de jeunes concernés",
+        ),
         (
             "nb_entretiens_post_sortie",
             "nb_eligibles_entretien_post_sortie",
-            "entretiens post-sortie",
+            "d'entretiens post-sortie",
+            "de sorties concernées",
         ),
-        ("nb_sorties_seches", "nb_sorties", "sorties sèches"),
+        ("nb_sorties_seches", "nb_sorties", "de sorties sèches", "de sorties"),
     ):
         a, b = row.number(done), row.number(due)
         if a is not None and b is not None and a > b:
-            problems.append(f"plus de {what} ({_n(a)}) que de jeunes concernés ({_n(b)})")
+            problems.append(f"plus {what} ({_n(a)}) que {whom} ({_n(b)})")
     for column in row.values:
         share = row.number(column)
         if column.startswith(("taux_", "part_")) and share is not None and share > 1:
