@@ -16,7 +16,6 @@ from pipelines.lib.publication.outputs.cartes import contours, map_chart
 from pipelines.lib.publication.outputs.cells import (
     NOT_APPLICABLE,
     Cell,
-    Kind,
     french_date,
     kind_of,
     short_date,
@@ -29,7 +28,6 @@ from pipelines.lib.publication.outputs.document import (
     Heading,
     KeyFigures,
     Paragraph,
-    Section,
     Table,
 )
 from pipelines.lib.publication.outputs.published import Publication, Row
@@ -1084,6 +1082,3 @@ def _regional_pdalhpd(ctx: Context, doc: Document) -> None:
             "et l'écart mesuré sur les années passées.",
         )
     )
-
-
-__all__ = ["Context", "Kind", "Section", "bilan", "synthese"]

@@ -7,8 +7,9 @@ that a masked cell can only ever be rendered as « secret ».
 """
 
 import csv
+import datetime as dt
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -168,9 +169,6 @@ class Publication:
             Row(mart, r, masked_columns(r.get(MASK_COLUMN))) for r in frame.iter_rows(named=True)
         ]
 
-    def iter_rows(self, mart: str) -> Iterator[Row]:
-        yield from self.rows(mart)
-
     def columns(self, mart: str) -> list[str]:
         return self.frame(mart).columns if self.has(mart) else []
 
@@ -264,8 +262,6 @@ class Publication:
         dates = sorted(d.acceptee_le for d in self.deliveries if d.acceptee_le)
         if dates:
             return dates[-1][:10]
-        import datetime as dt
-
         stamps = [p.stat().st_mtime for p in self.folder.glob("*.parquet")]
         when = dt.datetime.fromtimestamp(max(stamps)) if stamps else dt.datetime.now()
         return when.date().isoformat()
