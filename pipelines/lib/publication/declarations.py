@@ -40,6 +40,8 @@ published form (default 4).
 """
 
 import json
+import os
+import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -395,12 +397,14 @@ def read_declarations(manifest: Mapping[str, Any]) -> Declarations:
             internal.append(name)
             continue
         if status != PUBLISHED:
-            what = "ne déclare" if status is None else f"déclare « {status} » au lieu de"
+            if status is None:
+                said = "ne déclare ni « publication: publie » ni « publication: interne »"
+            else:
+                said = f"déclare « publication: {status} », qui n'est ni « publie » ni « interne »"
             problems.append(
                 _model_problem(
                     name,
-                    f"{what} ni « publication: publie » ni « publication: interne » "
-                    "(`config: {meta: {publication: …}}` dans son fichier YAML) : "
+                    f"{said} (`config: {{meta: {{publication: …}}}}` dans son fichier YAML) : "
                     "un mart du schéma marts doit dire s'il est publié.",
                 )
             )
@@ -487,3 +491,23 @@ def published_unique_ids(manifest: Mapping[str, Any]) -> dict[str, str]:
         for n in _marts_models(manifest)
         if _meta(n).get("publication") == PUBLISHED
     }
+
+
+def manifest_of(warehouse: Path) -> Path:
+    """Where the manifest of the dbt build that produced `warehouse` is kept, beside it."""
+    return warehouse.with_name(f"{warehouse.stem}.manifest.json")
+
+
+def keep_manifest(build_manifest: Path, warehouse: Path) -> None:
+    """Keep the manifest of the build that just wrote `warehouse`, replaced in one rename."""
+    if not build_manifest.is_file():
+        return
+    target = manifest_of(warehouse)
+    temporary = target.with_name(f".{target.name}.tmp")
+    shutil.copyfile(build_manifest, temporary)
+    os.replace(temporary, target)
+
+
+def project_declarations(project_dir: Path) -> Declarations:
+    """The declarations of a parsed dbt project (its `target/manifest.json`)."""
+    return read_declarations(load_manifest(project_dir / "target" / "manifest.json"))

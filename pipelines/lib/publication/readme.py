@@ -66,11 +66,12 @@ def render(
         "Chaque mart existe sous trois formes qui portent exactement les mêmes valeurs : "
         "`<mart>.parquet`, `<mart>.csv` et une table de `observatoire.duckdb`.",
         "",
-        "| mart | lignes | contenu |",
-        "|---|---|---|",
+        "| mart | fichiers | lignes | contenu |",
+        "|---|---|---|---|",
     ]
     for mart, frame in marts:
-        lines.append(f"| `{mart.name}` | {frame.height} | {summary(mart.description)} |")
+        forms = f"`{mart.name}.parquet`, `{mart.name}.csv`"
+        lines.append(f"| `{mart.name}` | {forms} | {frame.height} | {summary(mart.description)} |")
     lines += ["", "## Les autres fichiers", ""]
     own = {
         ANALYST_DB: (

@@ -43,8 +43,8 @@ def complete_publications(marts_dir: Path) -> list[Path]:
     return sorted(p for p in store.iterdir() if p.is_dir() and not p.name.endswith(IN_PROGRESS))
 
 
-def _stamp() -> str:
-    return dt.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+def _stamp(at: dt.datetime | None = None) -> str:
+    return (at or dt.datetime.now()).strftime("%Y%m%dT%H%M%S%f")
 
 
 def stage(marts_dir: Path) -> Path:
@@ -84,7 +84,8 @@ def migrate(marts_dir: Path) -> None:
         return
     store = store_of(marts_dir)
     store.mkdir(parents=True, exist_ok=True)
-    kept = store / f"{_stamp()}-migree"
+    # stamped with its own date, so that it sorts before the publications that follow it
+    kept = store / f"{_stamp(dt.datetime.fromtimestamp(marts_dir.stat().st_mtime))}-migree"
     marts_dir.rename(kept)
     _point(marts_dir, kept)
 

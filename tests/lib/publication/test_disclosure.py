@@ -1,9 +1,22 @@
-"""Disclosure control on hand-worked frames (expected frames written inline)."""
+"""Disclosure control on hand-worked frames (expected frames written inline). The marts' rules
+come from the declarations beside the dbt models (the repository's parsed manifest)."""
 
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from pipelines.lib.publication.disclosure import RULES, Equation, GroupSum, MartRules, Ratio, mask
+from pipelines.lib.publication.declarations import project_declarations
+from pipelines.lib.publication.disclosure import (
+    Equation,
+    GroupSum,
+    MartRules,
+    Ratio,
+    mask,
+    rules_for,
+)
+from pipelines.lib.settings import DBT_PROJECT_DIR
+
+DECLARATIONS = project_declarations(DBT_PROJECT_DIR)
+RULES = {m: rules_for(DECLARATIONS.mart(m)) for m in DECLARATIONS.names}
 
 
 def test_primary_counts_and_ratios() -> None:
@@ -128,3 +141,85 @@ def test_group_of_one_row_cannot_hide_its_lone_cell_but_is_still_masked() -> Non
     rules = MartRules(counts=("n",), group_sums=(GroupSum(("g",), "n"),))
     got, _ = mask(pl.DataFrame({"g": [1], "n": [3]}), rules, seuil=11)
     assert got["n"].to_list() == [None]
+
+
+def test_the_declared_rules_are_todays_rules() -> None:
+    """The declarations beside the models say what the hand-kept rules said before 1.1."""
+    assert RULES["sorties_ase_synthese"].ratios == (
+        Ratio(
+            "part_sorties_seches",
+            ("nb_sorties", "nb_situation_inconnue", "nb_sorties_seches"),
+            (("nb_sorties", 1), ("nb_situation_inconnue", -1)),
+        ),
+    )
+    assert RULES["places_conventions"].counts == ("nb_jeunes_presents",)
+    assert RULES["places_conventions"].dependents == {
+        "nb_jeunes_presents": ("journees_occupees", "taux_occupation")
+    }
+    assert RULES["parcours"].group_sums == (GroupSum(("annee_sortie", "dept"), "nb_sorties"),)
+    assert RULES["delai_cej"].equations == (
+        Equation(
+            "nb_sorties",
+            (
+                "nb_cej_avant_sortie",
+                "nb_cej_6_mois",
+                "nb_cej_12_mois",
+                "nb_sans_cej",
+                "nb_recul_insuffisant",
+            ),
+        ),
+        Equation("nb_sorties_avec_cej", ("nb_cej_avant_sortie", "nb_cej_6_mois", "nb_cej_12_mois")),
+    )
+    assert RULES["besoin_logement_pdalhpd"].dependents == {
+        "sorties_observees": (
+            "besoin_logement_observe",
+            "erreur_relative_sorties",
+            "erreur_relative_besoin",
+        )
+    }
+    assert RULES["places_par_departement"].counts == ()
+    assert RULES["residences_plafond"].counts == ()
+    assert len(RULES["bilan_odpe"].ratios) == 10
+    assert "sorties_ase" not in RULES and "sorties_ase" in DECLARATIONS.internal
+
+
+def test_a_regional_row_is_the_total_of_its_departments() -> None:
+    """R76 = 09 + 11 + 12 for each count: the 4 of 09 is masked; alone it would be R76 − 11 − 12,
+    so the smallest positive other department (12: 15) is masked too, never the regional row.
+    In 2023 the regional total itself is small (8): its parts are small too."""
+    rules = MartRules(counts=("n",), regional_keys=("annee",))
+    frame = pl.DataFrame(
+        {
+            "annee": [2024, 2024, 2024, 2024, 2023, 2023, 2023, 2023],
+            "dept": ["09", "11", "12", "R76", "09", "11", "12", "R76"],
+            "n": [4, 30, 15, 49, 0, 8, 0, 8],
+        }
+    )
+    got, report = mask(frame, rules, seuil=11)
+    assert got["n"].to_list() == [None, 30, None, 49, 0, None, 0, None]
+    assert report.per_column == {"n": 4}
+
+
+def test_regional_rows_follow_every_key_but_dept() -> None:
+    """Regional rows of part_ex_mna are per year and population: 09's lone small count of
+    SORTIES pulls 11's SORTIES count, not its JEUNES_MAJEURS one."""
+    frame = pl.DataFrame(
+        {
+            "annee": [2024] * 6,
+            "dept": ["09", "11", "R76", "09", "11", "R76"],
+            "population": ["SORTIES"] * 3 + ["JEUNES_MAJEURS"] * 3,
+            "nb_jeunes": [5, 20, 25, 40, 12, 52],
+            "nb_ex_mna": [0, 0, 0, 0, 0, 0],
+            "part_ex_mna": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
+    got, _ = mask(frame, RULES["part_ex_mna"], seuil=11)
+    assert got["nb_jeunes"].to_list() == [None, None, 25, 40, 12, 52]
+    assert got["cellules_masquees"].to_list() == [
+        "nb_jeunes, part_ex_mna",
+        "nb_jeunes, part_ex_mna",
+        None,
+        None,
+        None,
+        None,
+    ]
