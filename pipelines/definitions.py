@@ -25,7 +25,7 @@ def build_definitions(
     # The repository's project is parsed once; a copy (tests that add a model) gets its own.
     own = project_dir == DBT_PROJECT_DIR.resolve()
     project = dbt_project() if own else dbt_project(project_dir)
-    dbt_assets = observatoire_dbt if own else build_dbt_assets(project)
+    dbt_assets = observatoire_dbt if own else build_dbt_assets(project, reread=True)
     return dg.Definitions(
         assets=[
             livraisons,

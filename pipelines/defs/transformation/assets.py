@@ -4,6 +4,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -15,11 +16,16 @@ from pipelines.defs.transformation.translator import ObservatoireTranslator
 from pipelines.lib.publication.declarations import keep_manifest
 
 
-def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
-    """The dbt assets of one dbt project (the repository's, or a copy in tests)."""
+def build_dbt_assets(project: DbtProject, reread: bool = False) -> dg.AssetsDefinition:
+    """The dbt assets of one dbt project (the repository's, or a copy in tests). `reread`:
+    read the manifest anew (dagster-dbt caches a manifest by path for the process's life; a
+    copy whose models change between runs of one process needs the new one)."""
+    manifest: Path | dict[str, Any] = project.manifest_path
+    if reread:
+        manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
 
     @dbt_assets(
-        manifest=project.manifest_path,
+        manifest=manifest,
         project=project,
         dagster_dbt_translator=ObservatoireTranslator(),
     )
