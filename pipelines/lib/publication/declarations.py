@@ -222,6 +222,15 @@ def _column(
         return None
     for key in sorted(set(meta) - _COLUMN_KEYS):
         problems.append(_column_problem(model, name, f"clé de déclaration inconnue « {key} »."))
+    if not description:
+        problems.append(
+            _column_problem(
+                model,
+                name,
+                "publiée sans description (`description:` dans le YAML) : le dictionnaire et "
+                "la base des analystes la donnent aux lecteurs.",
+            )
+        )
     decimals = meta.get("decimales", DEFAULT_DECIMALS)
     if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 10:
         problems.append(
@@ -419,6 +428,10 @@ def read_declarations(manifest: Mapping[str, Any]) -> Declarations:
             )
             if c is not None
         ]
+        if not str(node.get("description") or "").strip():
+            problems.append(
+                _model_problem(name, "publié sans description (`description:` dans le YAML).")
+            )
         if not node.get("columns"):
             problems.append(
                 _model_problem(name, "publié mais aucune colonne n'est déclarée dans son YAML.")

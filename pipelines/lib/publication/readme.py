@@ -109,6 +109,10 @@ def render(
         f"1.1.3 et {duckdb.__version__}), donc avec le DuckDB intégré à DBeaver, R ou Python. "
         "Ouvrez-la en "
         f"lecture seule : `duckdb -readonly {ANALYST_DB}`.",
+        "- **Mises à jour** : le dossier publié est remplacé d'un bloc à chaque publication "
+        "(un lien vers la publication du jour) ; la précédente est conservée. Pour lire "
+        "plusieurs fichiers d'une même publication pendant une mise à jour, ouvrez le dossier "
+        "réel (`realpath data/marts`).",
         "- **Arrondis** : les parts et taux sont arrondis à 4 décimales (0,1235 = 12,35 %), "
         "les nombres de jours (délais) et les estimations à 1 décimale, les places pour 100 "
         "jeunes majeurs à 1 décimale ; le nombre de décimales de chaque colonne suit sa "

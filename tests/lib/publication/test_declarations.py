@@ -191,3 +191,18 @@ def test_the_built_table_must_match_the_declarations() -> None:
         "modèle « m », colonne « places » : déclarée dans le YAML mais absente de la table "
         "construite marts.m.",
     ]
+
+
+def test_a_published_column_needs_its_description() -> None:
+    data = manifest(model("m", M_META, M_COLUMNS))
+    data["nodes"]["model.observatoire.m"]["columns"]["n"]["description"] = ""
+    assert _refusal(data) == [
+        "modèle « m », colonne « n » : publiée sans description (`description:` dans le YAML) : "
+        "le dictionnaire et la base des analystes la donnent aux lecteurs."
+    ]
+
+
+def test_a_published_model_needs_its_description() -> None:
+    assert _refusal(manifest(model("m", M_META, M_COLUMNS, description=" "))) == [
+        "modèle « m » : publié sans description (`description:` dans le YAML)."
+    ]
