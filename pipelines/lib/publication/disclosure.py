@@ -15,6 +15,7 @@ The rules of a mart come from its declarations beside the dbt model (`declaratio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from pipelines.lib.publication.declarations import COUNT, DERIVED, SHARE, MartDeclaration
@@ -136,7 +137,7 @@ def _second_cell(grid: _Grid, cells: Sequence[tuple[int, str]]) -> tuple[int, st
 
 
 @dataclass(frozen=True)
-class _Sum:
+class Sum:
     """Cells of which one is the sum of the others (or all add up to a visible total published
     elsewhere): exactly one masked cell among them could be recomputed. `parts` are the cells
     to mask first when a second one is needed."""
@@ -144,25 +145,72 @@ class _Sum:
     cells: tuple[tuple[int, str], ...]
     parts: tuple[tuple[int, str], ...]
 
+    def coefficient(self, cell: tuple[int, str]) -> int:
+        """total − Σ parts = 0, or Σ cells = a total published elsewhere."""
+        return -1 if cell in self.parts and len(self.parts) < len(self.cells) else 1
+
+
+def determined_cells(masked: set[tuple[int, str]], sums: Sequence[Sum]) -> list[tuple[int, str]]:
+    """The masked cells that the published values give back exactly, by any linear combination
+    of the sums (not only "one masked cell in a sum"): two rectangles of masked cells joined by
+    one cell, for instance, give that cell back. A masked cell is given back when every
+    solution of the sums has the same value there: when its column of the system is zero in
+    every vector of the null space. Solved per connected group of masked cells."""
+    equations = [
+        {c: s.coefficient(c) for c in s.cells if c in masked}
+        for s in sums
+        if any(c in masked for c in s.cells)
+    ]
+    parent: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def root(c: tuple[int, str]) -> tuple[int, str]:
+        while parent.setdefault(c, c) != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for eq in equations:
+        first, *others = eq
+        for other in others:
+            parent[root(other)] = root(first)
+    components: dict[tuple[int, str], list[dict[tuple[int, str], int]]] = {}
+    for eq in equations:
+        components.setdefault(root(next(iter(eq))), []).append(eq)
+    found: list[tuple[int, str]] = []
+    for eqs in components.values():
+        unknowns = sorted({c for eq in eqs for c in eq})
+        index = {c: j for j, c in enumerate(unknowns)}
+        matrix = np.zeros((len(eqs), len(unknowns)))
+        for i, eq in enumerate(eqs):
+            for c, coefficient in eq.items():
+                matrix[i, index[c]] = coefficient
+        _, singular, vt = np.linalg.svd(matrix)
+        rank = int((singular > 1e-9).sum())
+        null = vt[rank:]
+        for j, c in enumerate(unknowns):
+            if null.shape[0] == 0 or np.abs(null[:, j]).max() < 1e-9:
+                found.append(c)
+    return found
+
 
 def _is_regional(value: object) -> bool:
     return isinstance(value, str) and value.startswith(REGION_PREFIX)
 
 
-def _sums(rows: list[dict[str, object]], rules: MartRules) -> list[_Sum]:
+def sums_of(rows: list[dict[str, object]], rules: MartRules) -> list[Sum]:
     """Every additive structure of the mart, as sets of cells."""
-    sums: list[_Sum] = []
+    sums: list[Sum] = []
     for i in range(len(rows)):
         for eq in rules.equations:
             parts = tuple((i, p) for p in eq.parts)
-            sums.append(_Sum(((i, eq.total), *parts), parts))
+            sums.append(Sum(((i, eq.total), *parts), parts))
     for gs in rules.group_sums:
         groups: dict[tuple[object, ...], list[int]] = {}
         for i, row in enumerate(rows):
             groups.setdefault(tuple(row.get(b) for b in gs.by), []).append(i)
         for members in groups.values():
             cells = tuple((i, gs.column) for i in members)
-            sums.append(_Sum(cells, cells))
+            sums.append(Sum(cells, cells))
     if rules.regional_keys is not None:
         keys = rules.regional_keys
         departments: dict[tuple[object, ...], list[int]] = {}
@@ -175,24 +223,62 @@ def _sums(rows: list[dict[str, object]], rules: MartRules) -> list[_Sum]:
             for r in regional_rows:
                 for col in rules.counts:
                     parts = tuple((i, col) for i in members)
-                    sums.append(_Sum(((r, col), *parts), parts))
+                    sums.append(Sum(((r, col), *parts), parts))
     return sums
 
 
-def mask(frame: pl.DataFrame, rules: MartRules, seuil: int) -> tuple[pl.DataFrame, MaskReport]:
-    """The published form of a mart: masked cells set to null, and a column
-    `cellules_masquees` naming them in each row."""
-    rows = frame.to_dicts()
-    grid = _Grid(rows)
-    for i, row in enumerate(rows):
-        for col in rules.counts:
-            if _is_small(row.get(col), seuil):
-                grid.hide(i, col)
-        for ratio in rules.ratios:
-            population = sum(sign * grid.value(i, c) for c, sign in ratio.population)
-            if 0 < population < seuil:
-                grid.hide(i, ratio.column)
-    sums = _sums(rows, rules)
+def _component(grid: _Grid, sums: list[Sum], cell: tuple[int, str]) -> list[Sum]:
+    """The sums linked to `cell` through masked cells."""
+    by_cell: dict[tuple[int, str], list[int]] = {}
+    for k, s in enumerate(sums):
+        for c in s.cells:
+            if grid.is_masked(*c):
+                by_cell.setdefault(c, []).append(k)
+    seen_sums: set[int] = set()
+    todo = [cell]
+    seen_cells = {cell}
+    while todo:
+        for k in by_cell.get(todo.pop(), []):
+            if k in seen_sums:
+                continue
+            seen_sums.add(k)
+            for c in sums[k].cells:
+                if grid.is_masked(*c) and c not in seen_cells:
+                    seen_cells.add(c)
+                    todo.append(c)
+    return [sums[k] for k in sorted(seen_sums)]
+
+
+def _cover(grid: _Grid, sums: list[Sum], cell: tuple[int, str]) -> tuple[int, str] | None:
+    """The visible cell to mask so that `cell` is no longer given back: among the cells of the
+    sums linked to it, the smallest positive one that is enough on its own (zeros last), else
+    the smallest positive part of its first sum."""
+    related = _component(grid, sums, cell)
+    candidates = sorted(
+        {
+            c
+            for s in related
+            for c in s.cells
+            if not grid.is_masked(*c) and grid.rows[c[0]].get(c[1]) is not None
+        },
+        key=lambda c: (grid.value(*c) == 0, grid.value(*c), c),
+    )
+    for candidate in candidates:
+        if cell not in determined_cells(grid.masked | {candidate}, related):
+            return candidate
+    for s in related:
+        present = [c for c in s.cells if grid.rows[c[0]].get(c[1]) is not None]
+        parts = [c for c in s.parts if c in present]
+        pick = _second_cell(grid, parts) or _second_cell(grid, present)
+        if pick:
+            return pick
+    return None
+
+
+def _suppress(grid: _Grid, rules: MartRules, sums: list[Sum]) -> None:
+    """Secondary suppression by rule, until nothing changes: derived values with their counts,
+    shares with their cells, and never one masked cell in a sum."""
+    rows = grid.rows
     changed = True
     while changed:
         changed = False
@@ -211,6 +297,32 @@ def mask(frame: pl.DataFrame, rules: MartRules, seuil: int) -> tuple[pl.DataFram
                 pick = _second_cell(grid, parts) or _second_cell(grid, present)
                 if pick:
                     changed |= grid.hide(*pick)
+
+
+def mask(frame: pl.DataFrame, rules: MartRules, seuil: int) -> tuple[pl.DataFrame, MaskReport]:
+    """The published form of a mart: masked cells set to null, and a column
+    `cellules_masquees` naming them in each row."""
+    rows = frame.to_dicts()
+    grid = _Grid(rows)
+    for i, row in enumerate(rows):
+        for col in rules.counts:
+            if _is_small(row.get(col), seuil):
+                grid.hide(i, col)
+        for ratio in rules.ratios:
+            population = sum(sign * grid.value(i, c) for c, sign in ratio.population)
+            if 0 < population < seuil:
+                grid.hide(i, ratio.column)
+    sums = sums_of(rows, rules)
+    while True:
+        _suppress(grid, rules, sums)
+        # Then no masked cell may be given back by a combination of sums either.
+        again = False
+        for cell in determined_cells(grid.masked, sums):
+            pick = _cover(grid, sums, cell)
+            if pick:
+                again |= grid.hide(*pick)
+        if not again:
+            break
     report = MaskReport()
     order = {c: k for k, c in enumerate(frame.columns)}
     masked_by_row: dict[int, list[str]] = {}
