@@ -9,7 +9,11 @@ The warehouse keeps the exact values; only the publication is masked. Counts of 
 residences and conventions are never masked.
 
 The rules of a mart come from its declarations beside the dbt model (`declarations.py`,
-`rules_for`); `mask` applies them until nothing more needs masking.
+`rules_for`). `mask` applies them until nothing more needs masking: first by rule (never one
+masked cell in a sum; a share with its cells; a derived value with its counts), then by an
+audit of the whole system of sums (`determined_cells`): a masked cell that some combination of
+sums gives back exactly — sums nested in a row, or a table of departments × categories with
+regional and external totals — gets one more visible cell masked, the smallest that is enough.
 """
 
 from collections.abc import Sequence
