@@ -106,9 +106,8 @@ def render(
         "votre outil n'ouvre pas la base DuckDB.",
         f"- **`{ANALYST_DB}`** : écrite au format de stockage de DuckDB {OLDEST_READER}, elle "
         f"s'ouvre avec DuckDB {OLDEST_READER} et toutes les versions suivantes (vérifié avec "
-        f"1.1.3 et {duckdb.__version__}), donc avec le DuckDB intégré à DBeaver, R ou Python. "
-        "Ouvrez-la en "
-        f"lecture seule : `duckdb -readonly {ANALYST_DB}`.",
+        f"1.0.0, 1.1.3 et {duckdb.__version__}), donc avec le DuckDB intégré à DBeaver, R "
+        f"ou Python. Ouvrez-la en lecture seule : `duckdb -readonly {ANALYST_DB}`.",
         "- **Mises à jour** : le dossier publié est remplacé d'un bloc à chaque publication "
         "(un lien vers la publication du jour) ; la précédente est conservée. Pour lire "
         "plusieurs fichiers d'une même publication pendant une mise à jour, ouvrez le dossier "
