@@ -35,9 +35,9 @@ def test_the_repository_declares_every_mart() -> None:
         "bilan_odpe",
         "besoin_logement_pdalhpd",
         "couverture_territoriale",
-        "appariement",
     }
-    assert declarations.internal == ("sorties_ase",)
+    # marts.md 1.1: sorties_ase and appariement stay in the warehouse
+    assert declarations.internal == ("sorties_ase", "appariement")
     share = declarations.mart("sorties_ase_synthese").column("part_sorties_seches")
     assert share.secret == SHARE
     assert share.population == (("nb_sorties", 1), ("nb_situation_inconnue", -1))

@@ -215,6 +215,7 @@ def test_the_declared_rules_are_todays_rules() -> None:
     assert RULES["residences_plafond"].counts == ()
     assert len(RULES["bilan_odpe"].ratios) == 10
     assert "sorties_ase" not in RULES and "sorties_ase" in DECLARATIONS.internal
+    assert "appariement" not in RULES and "appariement" in DECLARATIONS.internal
 
 
 def test_a_regional_row_is_the_total_of_its_departments() -> None:
