@@ -32,7 +32,11 @@ ML_PER_OCCITANIE = 26
 HJ_RESIDENCES_PER_OCCITANIE = 66
 HJ_PLACES_PER_OCCITANIE = 3_750
 ML_YOUNG_PER_YEAR_OCCITANIE = 100_000
-ASE_PERSONS_PER_COHORT_OCCITANIE = 2_800  # persons of one birth cohort in care in adolescence
+# Persons of one birth cohort in care in adolescence. Calibrated on exits as marts 1.1 judge
+# them (18 or older on the day after care ends, so care ending on the eve of majority counts):
+# about 1,350 a year in Occitanie (15,000 nationally × its 9 % of the population); young
+# adults accompanied then come to about 1,900 a year (ONPE: 21,400 nationally).
+ASE_PERSONS_PER_COHORT_OCCITANIE = 2_300
 # Places reserved under conventions, per department (domain.md, Occitanie 2021–2022): a list of
 # (public, places, financeur, dept_financeur) per department; none in 09, 32, 48, 66, 81.
 CONVENTIONS_OCCITANIE: dict[str, list[tuple[str, int, str, str | None]]] = {

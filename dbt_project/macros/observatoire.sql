@@ -33,11 +33,11 @@
     case when {{ code }} in ('69D', '69M') then '69' else {{ code }} end
 {%- endmacro %}
 
-{#- Keep one row per business key within a source and a department: the most recent reference
-    year wins (exports.md §1); within a year, the latest load. -#}
-{% macro latest_per_key(key_columns) -%}
-    qualify row_number() over (
-        partition by dept_service, {{ key_columns | join(', ') }}
-        order by annee_livraison desc, _charge_le desc, _livraison desc
-    ) = 1
+{#- Today's view of a model computed per vintage (millésime): its latest vintage, which uses
+    every accepted delivery. The vintaged models hold the logic; today's models are this filter,
+    so that the PDALHPD backtest and every other mart share one definition. -#}
+{% macro latest_vintage(relation) -%}
+select * exclude (millesime)
+from {{ relation }}
+where millesime = (select max(millesime) from {{ relation }})
 {%- endmacro %}

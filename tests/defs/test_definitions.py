@@ -23,7 +23,7 @@ def test_definitions_load_and_groups_follow_the_dbt_folders() -> None:
 
 def test_dbt_sources_are_the_promoted_tables() -> None:
     graph = defs.resolve_asset_graph()
-    parents = graph.get(dg.AssetKey(["staging", "stg_ase__mesures"])).parent_keys
+    parents = graph.get(dg.AssetKey(["staging", "base_ase__mesures"])).parent_keys
     assert dg.AssetKey(["raw", "ase_mesures"]) in parents
     publish_parents = graph.get(dg.AssetKey("marts_publies")).parent_keys
     assert publish_parents == {dg.AssetKey(["marts", m]) for m in MARTS}

@@ -1,5 +1,6 @@
 """The whole chain — Dagster assets, quality gate, promotion, dbt build, publication — on small
-deliveries written by hand, whose marts were worked out by hand from marts.md."""
+deliveries written by hand, whose marts were worked out by hand from marts.md (1.1: an exit is
+judged on the day after the spell ends; places are a stock on 31 December)."""
 
 import datetime as dt
 import hashlib
@@ -64,7 +65,8 @@ ASE_2023 = {
 ASE_2024 = {
     "ase_jeunes": JEUNES,
     "ase_mesures": [
-        # A leaves at 17 (2024-02-29, born 2006-03: not an exit), comes back at 18 after 46 days
+        # A leaves on 2024-02-29, the eve of her 18th birthday (born 2006-03): an exit at 18
+        # (marts 1.1: 18 on the day after); she comes back at 18 after 46 days (a return)
         _mesure("M1", A, "PLACEMENT_JUDICIAIRE", "MECS", "2020-01-01", "2024-02-29", "MAJORITE"),
         _mesure(
             "M2",
@@ -224,8 +226,13 @@ def test_run_accepts_everything_and_prints_progress(
 
 
 def test_sorties_ase_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
+    """Four exits in 2024. A's first spell ends on 2024-02-29, the eve of her 18th birthday: an
+    exit at 18 (1.0 missed it), without review within 31 days (hers, 2024-11-05, is 250 days
+    away): INCONNU. A's second spell ends on 2024-10-31 at 18, review 5 days later. B's ends on
+    2024-06-30 (19 on 2024-07-01), review the same day. C's ends on 2024-01-20 at 19, no review."""
     settings = first_run[0]
     assert _mart(settings, "sorties_ase", "annee, dept, tranche_age_sortie, logement_sortie") == [
+        (2024, "09", "18", "INCONNU", "INCONNU", "INCONNU", 1),
         (2024, "09", "18", "SANS_SOLUTION", "SANS_ACTIVITE", "AUCUNE", 1),
         (2024, "09", "19", "INCONNU", "INCONNU", "INCONNU", 1),
         (2024, "09", "19", "LOGEMENT_AUTONOME", "EMPLOI", "SALAIRE", 1),
@@ -236,9 +243,10 @@ def test_sorties_ase_synthese_by_hand(
     first_run: tuple[Settings, int, dict[str, str], list[str]],
 ) -> None:
     settings = first_run[0]
+    # 2024: 4 exits (A twice, B, C), 1 dry (A's second), 2 unknown (A's first, C): 1 / (4 − 2)
     assert _mart(settings, "sorties_ase_synthese", "annee, dept") == [
         (2023, "09", 0, 0, None, 0, 0),
-        (2024, "09", 3, 1, 0.5, 1, 1),
+        (2024, "09", 4, 1, 0.5, 2, 1),
     ]
 
 
@@ -246,19 +254,22 @@ def test_places_conventions_by_hand(
     first_run: tuple[Settings, int, dict[str, str], list[str]],
 ) -> None:
     settings = first_run[0]
+    # the last column is the producer: empty, one association delivers for the Lot
     assert _mart(settings, "places_conventions", "annee, id_convention") == [
-        (2024, "46", "R1", "C1", "CD", "24", "CJM", "SUBVENTION", 4, 2, 62, 62 / (4 * 366)),
-        (2024, "46", "R1", "C2", "CD", "46", "EX_MNA", "PRIX_DE_JOURNEE", 2, 1, 30, 30 / (2 * 366)),
+        (2024, "46", "R1", "C1", "CD", "24", "CJM", "SUBVENTION", 4, 2, 62, 62 / (4 * 366), ""),
+        (2024, "46", "R1", "C2", "CD", "46", "EX_MNA", "PRIX_DE_JOURNEE", 2, 1, 30, 30 / 732, ""),
     ]
 
 
 def test_residences_plafond_by_hand(
     first_run: tuple[Settings, int, dict[str, str], list[str]],
 ) -> None:
+    """R1: C1 (4 places, no end) and C2 (2 places, 2024-01-01 to 2024-12-31): 6 on 31 December
+    and 6 on the busiest day (1 January), exactly 15 % of 40: not over. C3 (R2) ended in 2023."""
     settings = first_run[0]
     assert _mart(settings, "residences_plafond", "annee, id_residence") == [
-        (2024, "46", "R1", "Résidence R1", 40, 6, 0.15, False),
-        (2024, "46", "R2", "Résidence R2", 20, 0, 0.0, False),
+        (2024, "46", "R1", "Résidence R1", 40, 6, 0.15, 0.15, False, 6, ""),
+        (2024, "46", "R2", "Résidence R2", 20, 0, 0.0, 0.0, False, 0, ""),
     ]
 
 
@@ -274,22 +285,25 @@ def test_places_par_departement_by_hand(
 
 
 def test_delai_cej_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
-    """A (born 2006-03) leaves on 2024-10-31 and enters a CEJ on 2024-11-15: 15 days. B and C
-    have no CEJ and less than a year of observation (ML observed up to 2024-12-31)."""
+    """A (born 2006-03) enters a CEJ on 2024-11-15, after her 18th birthday: 260 days after her
+    first exit (2024-02-29, 184 to 365: twelve months) and 15 days after her second (2024-10-31):
+    the same entry serves both. B and C have no CEJ and less than a year of observation (ML
+    observed up to 2024-12-31). Quantiles over (15, 260): 137.5, 76.25, 198.75."""
     settings = first_run[0]
     assert _mart(settings, "delai_cej", "annee_sortie, dept") == [
         (2023, "09", 0, 0, 0, 0, 0, 0, None, None, None, 0),
-        (2024, "09", 3, 0, 1, 0, 0, 2, 15.0, 15.0, 15.0, 1),
+        (2024, "09", 4, 0, 1, 1, 0, 2, 137.5, 76.25, 198.75, 2),
     ]
 
 
 def test_parcours_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
     settings = first_run[0]
     rows = _mart(settings, "parcours", "annee_sortie, dept, parcours")
+    # A's two exits: her CEJ and her stay in November 2024 are within 365 days of both
     assert [r for r in rows if r[0] == 2024] == [
         (2024, "09", "AUCUN", 2),
         (2024, "09", "HJ_SEUL", 0),
-        (2024, "09", "ML_ET_HJ", 1),
+        (2024, "09", "ML_ET_HJ", 2),
         (2024, "09", "ML_SEUL", 0),
     ]
     assert [r[3] for r in rows if r[0] == 2023] == [0, 0, 0, 0]
@@ -321,8 +335,9 @@ def test_bilan_odpe_by_hand(first_run: tuple[Settings, int, dict[str, str], list
     assert rows == [
         # A turns 17 on 2023-03-01 in care, without interview
         (2023, 2, 1, 0, 0, 0, 1, 0, 0.0, 0, 0, 0, None, None, None),
-        # B and C: exit + 183 days in 2024; A's comes in 2025
-        (2024, 3, 1, 3, 1, 1, 0, 0, None, 2, 0, 0, None, 1 / 3, 1 / 3),
+        # A's first exit, B's and C's: exit + 183 days in 2024; A's second comes in 2025.
+        # A's two exits of the four have ML and HJ in their window.
+        (2024, 3, 1, 4, 1, 1, 0, 0, None, 3, 0, 0, None, 0.5, 0.5),
     ]
 
 
@@ -334,7 +349,9 @@ def test_couverture_territoriale_by_hand(
         r[1]: r for r in _mart(settings, "couverture_territoriale", "annee, dept") if r[0] == 2024
     }
     assert by_dept["09"] == (2024, "09", 1, 0, 0, 0, 3, 0.0, True, True, True)
-    assert by_dept["46"] == (2024, "46", 0, 2, 60, 6, None, None, False, False, False)
+    # places financed by the Lot's CD (1.1): C2 only (2 places, active on 31 December); C1's 4
+    # places are financed by the Dordogne's CD (24)
+    assert by_dept["46"] == (2024, "46", 0, 2, 60, 2, None, None, False, False, False)
 
 
 def test_published_in_three_forms(
@@ -362,7 +379,7 @@ def test_published_in_three_forms(
         "nb_situation_inconnue, nb_retours",
     ]
     places = (settings.marts_dir / "residences_plafond.csv").read_text(encoding="utf-8-sig")
-    assert "2024;46;R1;Résidence R1;40;6;0,15;non;" in places  # places are never masked
+    assert "2024;46;R1;Résidence R1;40;6;0,15;0,15;non;6;" in places  # places are never masked
 
 
 def test_reports_are_written_for_every_delivery(

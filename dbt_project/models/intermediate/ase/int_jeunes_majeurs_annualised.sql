@@ -1,5 +1,6 @@
 -- Young adults accompanied (marts.md): a person with an APJM or CJM measure active in the
--- year, for every department and year with an ASE delivery.
+-- year, for every service and year with an ASE delivery (a service's facts of year Y count
+-- only when it delivered Y). Marts count a person once per displayed department.
 
 with
 
@@ -31,17 +32,29 @@ young_adult_measures as (
     from mesures
     inner join delivered
     on
-        mesures.dept = delivered.dept
+        mesures.dept_service = delivered.dept_service
         and {{ active_in_year('mesures.date_debut', 'mesures.date_fin', 'delivered.annee') }}
     where mesures.type_mesure in ('APJM', 'CJM')
+
+),
+
+status as (
+
+    -- ex-MNA as the service describes the person (any of its producers saying so)
+    select
+        dept_service,
+        id_jeune,
+        bool_or(mna) as mna
+    from jeunes
+    group by dept_service, id_jeune
 
 )
 
 select
     young_adult_measures.*,
-    jeunes.mna
+    status.mna
 from young_adult_measures
-left join jeunes
+left join status
 on
-    young_adult_measures.dept_service = jeunes.dept_service
-    and young_adult_measures.id_jeune = jeunes.id_jeune
+    young_adult_measures.dept_service = status.dept_service
+    and young_adult_measures.id_jeune = status.id_jeune

@@ -1,5 +1,7 @@
--- Every department (as displayed) and year with an accepted ASE delivery: the rows that
--- ASE-based marts must have, zeros included.
+-- Every delivering ASE service (`dept_service`: 69D and 69M are two services of department 69)
+-- and year with an accepted delivery, with the department it is displayed as. ASE facts of
+-- year Y count only from the services that delivered Y (marts.md 1.1, "what a department-year
+-- counts"); ASE-based marts have a row for every displayed department and delivered year.
 
 with
 
@@ -10,6 +12,7 @@ livraisons as (
 )
 
 select distinct
+    dept_service,
     dept,
     annee
 from livraisons

@@ -23,9 +23,10 @@ final as (
         exits.ressources_sortie,
         count(*) as nb_sorties
     from exits
+    -- a service's exits of year Y count only when it delivered Y
     inner join delivered
     on
-        exits.dept = delivered.dept
+        exits.dept_service = delivered.dept_service
         and exits.annee = delivered.annee
     group by all
 

@@ -18,36 +18,55 @@ spells as (
 
 ),
 
+grid as (
+
+    -- one row per displayed department (69D and 69M count as 69) and delivered year
+    select distinct
+        dept,
+        annee
+    from delivered
+
+),
+
 exits_per_year as (
 
+    -- a service's exits of year Y count only when it delivered Y
     select
-        annee,
-        dept,
+        exits.annee,
+        exits.dept,
         count(*) as nb_sorties,
-        count(*) filter (where est_sortie_seche) as nb_sorties_seches,
-        count(*) filter (where est_situation_inconnue) as nb_situation_inconnue
+        count(*) filter (where exits.est_sortie_seche) as nb_sorties_seches,
+        count(*) filter (where exits.est_situation_inconnue) as nb_situation_inconnue
     from exits
-    group by annee, dept
+    inner join delivered
+    on
+        exits.dept_service = delivered.dept_service
+        and exits.annee = delivered.annee
+    group by exits.annee, exits.dept
 
 ),
 
 returns_per_year as (
 
     select
-        year(date_debut) as annee,
-        dept,
+        delivered.annee,
+        delivered.dept,
         count(*) as nb_retours
     from spells
-    where est_retour
-    group by year(date_debut), dept
+    inner join delivered
+    on
+        spells.dept_service = delivered.dept_service
+        and year(spells.date_debut) = delivered.annee
+    where spells.est_retour
+    group by delivered.annee, delivered.dept
 
 ),
 
 final as (
 
     select
-        delivered.annee,
-        delivered.dept,
+        grid.annee,
+        grid.dept,
         coalesce(exits_per_year.nb_sorties, 0) as nb_sorties,
         coalesce(exits_per_year.nb_sorties_seches, 0) as nb_sorties_seches,
         coalesce(exits_per_year.nb_sorties_seches, 0)
@@ -55,15 +74,15 @@ final as (
             as part_sorties_seches,
         coalesce(exits_per_year.nb_situation_inconnue, 0) as nb_situation_inconnue,
         coalesce(returns_per_year.nb_retours, 0) as nb_retours
-    from delivered
+    from grid
     left join exits_per_year
     on
-        delivered.annee = exits_per_year.annee
-        and delivered.dept = exits_per_year.dept
+        grid.annee = exits_per_year.annee
+        and grid.dept = exits_per_year.dept
     left join returns_per_year
     on
-        delivered.annee = returns_per_year.annee
-        and delivered.dept = returns_per_year.dept
+        grid.annee = returns_per_year.annee
+        and grid.dept = returns_per_year.dept
 
 )
 

@@ -19,6 +19,7 @@ stays_in_year as (
     select
         conventions.annee,
         conventions.dept_service,
+        conventions.producteur,
         conventions.id_convention,
         sejours.id_jeune,
         least(coalesce(sejours.date_sortie, make_date(conventions.annee, 12, 31)), make_date(conventions.annee, 12, 31))
@@ -28,6 +29,7 @@ stays_in_year as (
     inner join sejours
     on
         conventions.dept_service = sejours.dept_service
+        and conventions.producteur = sejours.producteur
         and conventions.id_convention = sejours.id_convention
     where {{ active_in_year('sejours.date_entree', 'sejours.date_sortie', 'conventions.annee') }}
 
@@ -38,11 +40,12 @@ occupancy as (
     select
         annee,
         dept_service,
+        producteur,
         id_convention,
         count(distinct id_jeune) as nb_jeunes_presents,
         cast(sum(journees) as bigint) as journees_occupees
     from stays_in_year
-    group by annee, dept_service, id_convention
+    group by annee, dept_service, producteur, id_convention
 
 ),
 
@@ -61,15 +64,17 @@ final as (
         coalesce(occupancy.nb_jeunes_presents, 0) as nb_jeunes_presents,
         coalesce(occupancy.journees_occupees, 0) as journees_occupees,
         coalesce(occupancy.journees_occupees, 0)
-        / (conventions.places_reservees * {{ days_in_year('conventions.annee') }}) as taux_occupation
+        / (conventions.places_reservees * {{ days_in_year('conventions.annee') }}) as taux_occupation,
+        conventions.producteur
     from conventions
     left join occupancy
     on
         conventions.annee = occupancy.annee
         and conventions.dept_service = occupancy.dept_service
+        and conventions.producteur = occupancy.producteur
         and conventions.id_convention = occupancy.id_convention
 
 )
 
 select * from final
-order by annee, dept, id_residence, id_convention
+order by annee, dept, id_residence, id_convention, producteur

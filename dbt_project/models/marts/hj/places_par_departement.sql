@@ -49,12 +49,25 @@ offer as (
 
 ),
 
-reserved as (
+conventions_in_year as (
 
+    -- Conventions active at any time in the year.
     select
         annee,
         dept,
-        count(*) as nb_conventions,
+        count(*) as nb_conventions
+    from conventions
+    group by annee, dept
+
+),
+
+reserved as (
+
+    -- Places are a stock: those of the conventions active on 31 December (successive
+    -- conventions are not added up).
+    select
+        annee,
+        dept,
         cast(sum(places_reservees) as bigint) as places_conventionnees,
         cast(sum(case when financeur = 'CD' then places_reservees else 0 end) as bigint) as places_conventionnees_cd,
         cast(sum(case when public = 'CJM' then places_reservees else 0 end) as bigint) as places_cjm,
@@ -65,6 +78,7 @@ reserved as (
         cast(sum(case when public = 'JEUNES_RUPTURE' then places_reservees else 0 end) as bigint)
             as places_jeunes_rupture
     from conventions
+    where active_au_31_decembre
     group by annee, dept
 
 ),
@@ -76,7 +90,7 @@ final as (
         grid.dept,
         coalesce(offer.nb_residences, 0) as nb_residences,
         coalesce(offer.capacite_places, 0) as capacite_places,
-        coalesce(reserved.nb_conventions, 0) as nb_conventions,
+        coalesce(conventions_in_year.nb_conventions, 0) as nb_conventions,
         coalesce(reserved.places_conventionnees, 0) as places_conventionnees,
         coalesce(reserved.places_conventionnees_cd, 0) as places_conventionnees_cd,
         coalesce(reserved.places_cjm, 0) as places_cjm,
@@ -90,6 +104,10 @@ final as (
     on
         grid.annee = offer.annee
         and grid.dept = offer.dept
+    left join conventions_in_year
+    on
+        grid.annee = conventions_in_year.annee
+        and grid.dept = conventions_in_year.dept
     left join reserved
     on
         grid.annee = reserved.annee

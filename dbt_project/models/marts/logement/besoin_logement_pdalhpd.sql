@@ -1,18 +1,27 @@
 -- Housing need of young people leaving care, for the PDALHPD (method in the YAML description).
+-- The estimate for reference year R uses only what was known then: the vintage (millésime) R
+-- of the ASE chain (deliveries of reference years up to R, latest year winning among those
+-- only). The backtest compares it with what happened in R+1 as known today (latest vintage).
 {%- set k = 10 %}  {#- weight of the regional rate when shrinking a department's rates #}
 {%- set z = 1.645 %}  {#- two-sided 90 % range #}
 
 with
 
-stocks as (
+stocks_by_vintage as (
 
-    select * from {{ ref('int_stocks_annualised') }}
+    select * from {{ ref('int_stocks_annualised_by_vintage') }}
 
 ),
 
-exits as (
+exits_by_vintage as (
 
-    select * from {{ ref('int_sorties_matched') }}
+    select * from {{ ref('int_sorties_matched_by_vintage') }}
+
+),
+
+stocks_today as (
+
+    select * from {{ ref('int_stocks_annualised') }}
 
 ),
 
@@ -31,7 +40,7 @@ departements as (
 references_ as (
 
     -- Reference years R: each department's ASE years, in the region.
-    select
+    select distinct
         delivered.dept,
         delivered.annee as annee_reference
     from delivered
@@ -50,21 +59,23 @@ ages as (
 
 observed_transitions as (
 
-    -- Year-end stocks whose following year is observed: the history the rates are read from.
+    -- Year-end stocks whose following year is observed, in each vintage: the history the rates
+    -- are read from.
     select
+        millesime,
         annee_stock + 1 as annee_suite,
         dept,
         age,
         fin_annee_suivante,
         sortie_annee_suivante
-    from stocks
+    from stocks_by_vintage
     where suite_observee
 
 ),
 
 dept_rates as (
 
-    -- For reference R: every observed year up to R, pooled.
+    -- For reference R: every observed year up to R, pooled, as known in vintage R.
     select
         references_.dept,
         references_.annee_reference,
@@ -77,6 +88,7 @@ dept_rates as (
     left join observed_transitions
     on
         references_.dept = observed_transitions.dept
+        and references_.annee_reference = observed_transitions.millesime
         and references_.annee_reference >= observed_transitions.annee_suite
         and ages.age = observed_transitions.age
     group by references_.dept, references_.annee_reference, ages.age
@@ -123,17 +135,19 @@ rates as (
 
 stock_at_reference as (
 
+    -- Persons in care on 31 December of R, as known in vintage R.
     select
         references_.dept,
         references_.annee_reference,
-        stocks.age,
+        stocks_by_vintage.age,
         count(*) as effectif
     from references_
-    inner join stocks
+    inner join stocks_by_vintage
     on
-        references_.dept = stocks.dept
-        and references_.annee_reference = stocks.annee_stock
-    group by references_.dept, references_.annee_reference, stocks.age
+        references_.dept = stocks_by_vintage.dept
+        and references_.annee_reference = stocks_by_vintage.millesime
+        and references_.annee_reference = stocks_by_vintage.annee_stock
+    group by references_.dept, references_.annee_reference, stocks_by_vintage.age
 
 ),
 
@@ -160,7 +174,8 @@ projected as (
 
 housing_history as (
 
-    -- Exits up to R with a known housing situation, and those needing a housing solution.
+    -- Exits of R−2 to R with a known housing situation, and those needing a housing solution,
+    -- as known in vintage R.
     select
         references_.dept,
         references_.annee_reference,
@@ -169,9 +184,10 @@ housing_history as (
             where exits.logement_sortie not in ('INCONNU', 'LOGEMENT_AUTONOME', 'LOGEMENT_SOCIAL', 'FAMILLE_PROCHES')
         ) as a_loger
     from references_
-    left join exits
+    left join exits_by_vintage as exits
     on
         references_.dept = exits.dept
+        and references_.annee_reference = exits.millesime
         and references_.annee_reference >= exits.annee
         and exits.annee > references_.annee_reference - 3
     group by references_.dept, references_.annee_reference
@@ -230,7 +246,8 @@ estimates as (
 
 observed as (
 
-    -- What happened in R+1 to the persons in care at the end of R (for the backtest).
+    -- What happened in R+1 to the persons in care at the end of R, as known today (for the
+    -- backtest).
     select
         dept,
         annee_stock + 1 as annee_projection,
@@ -240,7 +257,7 @@ observed as (
             where sortie_annee_suivante
             and logement_sortie not in ('INCONNU', 'LOGEMENT_AUTONOME', 'LOGEMENT_SOCIAL', 'FAMILLE_PROCHES')
         ) as a_loger
-    from stocks
+    from stocks_today
     where suite_observee
     group by dept, annee_stock + 1
 

@@ -87,7 +87,7 @@ ase_exits as (
     from exits
     inner join delivered
     on
-        exits.dept = delivered.dept
+        exits.dept_service = delivered.dept_service
         and exits.annee = delivered.annee
     left join personnes on exits.id_jeune = personnes.id_jeune
 

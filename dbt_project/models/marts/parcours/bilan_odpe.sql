@@ -48,6 +48,16 @@ autonomie as (
 
 ),
 
+grid as (
+
+    -- one row per displayed department (69D and 69M count as 69) and delivered year
+    select distinct
+        dept,
+        annee
+    from delivered
+
+),
+
 accompanied as (
 
     select
@@ -64,6 +74,7 @@ young_adult_entries as (
     -- The first APJM/CJM measure of each spell; a person counts once per year.
     select
         year(min(date_debut)) as annee,
+        dept_service,
         dept,
         id_jeune
     from mesures
@@ -74,12 +85,17 @@ young_adult_entries as (
 
 entries as (
 
+    -- a service's facts of year Y count only when it delivered Y; a person once per department
     select
-        annee,
-        dept,
-        count(distinct id_jeune) as nb_entrees_jeune_majeur
+        young_adult_entries.annee,
+        young_adult_entries.dept,
+        count(distinct young_adult_entries.id_jeune) as nb_entrees_jeune_majeur
     from young_adult_entries
-    group by annee, dept
+    inner join delivered
+    on
+        young_adult_entries.dept_service = delivered.dept_service
+        and young_adult_entries.annee = delivered.annee
+    group by young_adult_entries.annee, young_adult_entries.dept
 
 ),
 
@@ -102,19 +118,24 @@ eligible_17 as (
 
 interview_17 as (
 
+    -- A person once per displayed department; the interview counts whichever department held
+    -- it (a young person who moved may be interviewed by the new one).
     select
         eligible_17.annee,
         eligible_17.dept,
-        count(distinct eligible_17.dept_service || eligible_17.id_jeune) as nb_eligibles_entretien_17_ans,
+        count(distinct eligible_17.id_jeune) as nb_eligibles_entretien_17_ans,
         count(distinct case
             when entretiens.id_jeune is not null
-                then eligible_17.dept_service || eligible_17.id_jeune
+                then eligible_17.id_jeune
         end) as nb_entretiens_17_ans
     from eligible_17
+    inner join delivered
+    on
+        eligible_17.dept_service = delivered.dept_service
+        and eligible_17.annee = delivered.annee
     left join entretiens
     on
-        eligible_17.dept_service = entretiens.dept_service
-        and eligible_17.id_jeune = entretiens.id_jeune
+        eligible_17.id_jeune = entretiens.id_jeune
         and entretiens.type_entretien = 'ENTRETIEN_17_ANS'
         and eligible_17.anniversaire_17 <= entretiens.date_entretien
         and eligible_17.anniversaire_18 > entretiens.date_entretien
@@ -125,7 +146,7 @@ interview_17 as (
 post_exit as (
 
     -- Exits whose date + 183 days falls in the year, and those with a post-exit interview
-    -- dated after the exit.
+    -- dated after the exit, held by any department.
     select
         year(exits.date_sortie + 183) as annee,
         exits.dept,
@@ -134,13 +155,28 @@ post_exit as (
             select 1
             from entretiens
             where
-                entretiens.dept_service = exits.dept_service
-                and entretiens.id_jeune = exits.id_jeune
+                entretiens.id_jeune = exits.id_jeune
                 and entretiens.type_entretien = 'ENTRETIEN_POST_SORTIE'
                 and entretiens.date_entretien > exits.date_sortie
         )) as nb_entretiens_post_sortie
     from exits
+    inner join delivered
+    on
+        exits.dept_service = delivered.dept_service
+        and year(exits.date_sortie + 183) = delivered.annee
     group by year(exits.date_sortie + 183), exits.dept
+
+),
+
+delivered_projects as (
+
+    -- a service's autonomy projects of year Y count only when it delivered Y
+    select autonomie.*
+    from autonomie
+    inner join delivered
+    on
+        autonomie.dept_service = delivered.dept_service
+        and year(autonomie.date_projet) = delivered.annee
 
 ),
 
@@ -169,7 +205,7 @@ projects as (
         count(*) filter (where besoin_socio_educatif) / nullif(count(besoin_socio_educatif), 0)
             as part_besoin_socio_educatif_couvert,
         count(besoin_socio_educatif) as nb_projets_besoin_socio_educatif_evalue
-    from autonomie
+    from delivered_projects
     group by year(date_projet), dept
 
 ),
@@ -177,20 +213,24 @@ projects as (
 pathways as (
 
     select
-        annee,
-        dept,
-        count(*) filter (where avec_ml) / count(*) as part_sorties_suivies_ml,
-        count(*) filter (where avec_hj) / count(*) as part_sorties_hebergees_hj
+        exits.annee,
+        exits.dept,
+        count(*) filter (where exits.avec_ml) / count(*) as part_sorties_suivies_ml,
+        count(*) filter (where exits.avec_hj) / count(*) as part_sorties_hebergees_hj
     from exits
-    group by annee, dept
+    inner join delivered
+    on
+        exits.dept_service = delivered.dept_service
+        and exits.annee = delivered.annee
+    group by exits.annee, exits.dept
 
 ),
 
 final as (
 
     select
-        delivered.annee,
-        delivered.dept,
+        grid.annee,
+        grid.dept,
         coalesce(accompanied.nb_jeunes_majeurs_accompagnes, 0) as nb_jeunes_majeurs_accompagnes,
         coalesce(entries.nb_entrees_jeune_majeur, 0) as nb_entrees_jeune_majeur,
         synthese.nb_sorties,
@@ -219,35 +259,35 @@ final as (
         coalesce(projects.nb_projets_besoin_soins_evalue, 0) as nb_projets_besoin_soins_evalue,
         coalesce(projects.nb_projets_besoin_demarches_evalue, 0) as nb_projets_besoin_demarches_evalue,
         coalesce(projects.nb_projets_besoin_socio_educatif_evalue, 0) as nb_projets_besoin_socio_educatif_evalue
-    from delivered
+    from grid
     left join accompanied
     on
-        delivered.annee = accompanied.annee
-        and delivered.dept = accompanied.dept
+        grid.annee = accompanied.annee
+        and grid.dept = accompanied.dept
     left join entries
     on
-        delivered.annee = entries.annee
-        and delivered.dept = entries.dept
+        grid.annee = entries.annee
+        and grid.dept = entries.dept
     left join synthese
     on
-        delivered.annee = synthese.annee
-        and delivered.dept = synthese.dept
+        grid.annee = synthese.annee
+        and grid.dept = synthese.dept
     left join interview_17
     on
-        delivered.annee = interview_17.annee
-        and delivered.dept = interview_17.dept
+        grid.annee = interview_17.annee
+        and grid.dept = interview_17.dept
     left join post_exit
     on
-        delivered.annee = post_exit.annee
-        and delivered.dept = post_exit.dept
+        grid.annee = post_exit.annee
+        and grid.dept = post_exit.dept
     left join projects
     on
-        delivered.annee = projects.annee
-        and delivered.dept = projects.dept
+        grid.annee = projects.annee
+        and grid.dept = projects.dept
     left join pathways
     on
-        delivered.annee = pathways.annee
-        and delivered.dept = pathways.dept
+        grid.annee = pathways.annee
+        and grid.dept = pathways.dept
 
 )
 

@@ -18,8 +18,18 @@ observation as (
 
 ),
 
+grid as (
+
+    select distinct
+        dept,
+        annee
+    from delivered
+
+),
+
 classified as (
 
+    -- a service's exits of year Y count only when it delivered Y
     select
         exits.annee as annee_sortie,
         exits.dept,
@@ -34,6 +44,10 @@ classified as (
             else 'RECUL_INSUFFISANT'
         end as categorie
     from exits
+    inner join delivered
+    on
+        exits.dept_service = delivered.dept_service
+        and exits.annee = delivered.annee
     cross join observation
 
 ),
@@ -61,8 +75,8 @@ aggregated as (
 final as (
 
     select
-        delivered.annee as annee_sortie,
-        delivered.dept,
+        grid.annee as annee_sortie,
+        grid.dept,
         coalesce(aggregated.nb_sorties, 0) as nb_sorties,
         coalesce(aggregated.nb_cej_avant_sortie, 0) as nb_cej_avant_sortie,
         coalesce(aggregated.nb_cej_6_mois, 0) as nb_cej_6_mois,
@@ -73,11 +87,11 @@ final as (
         aggregated.delai_p25_jours,
         aggregated.delai_p75_jours,
         coalesce(aggregated.nb_sorties_avec_cej, 0) as nb_sorties_avec_cej
-    from delivered
+    from grid
     left join aggregated
     on
-        delivered.annee = aggregated.annee_sortie
-        and delivered.dept = aggregated.dept
+        grid.annee = aggregated.annee_sortie
+        and grid.dept = aggregated.dept
 
 )
 

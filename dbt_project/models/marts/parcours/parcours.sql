@@ -24,31 +24,45 @@ categories as (
 
 ),
 
+grid as (
+
+    select distinct
+        dept,
+        annee
+    from delivered
+
+),
+
 counted as (
 
+    -- a service's exits of year Y count only when it delivered Y
     select
-        annee,
-        dept,
-        parcours,
+        exits.annee,
+        exits.dept,
+        exits.parcours,
         count(*) as nb_sorties
     from exits
-    group by annee, dept, parcours
+    inner join delivered
+    on
+        exits.dept_service = delivered.dept_service
+        and exits.annee = delivered.annee
+    group by exits.annee, exits.dept, exits.parcours
 
 ),
 
 final as (
 
     select
-        delivered.annee as annee_sortie,
-        delivered.dept,
+        grid.annee as annee_sortie,
+        grid.dept,
         categories.parcours,
         coalesce(counted.nb_sorties, 0) as nb_sorties
-    from delivered
+    from grid
     cross join categories
     left join counted
     on
-        delivered.annee = counted.annee
-        and delivered.dept = counted.dept
+        grid.annee = counted.annee
+        and grid.dept = counted.dept
         and categories.parcours = counted.parcours
 
 )

@@ -63,14 +63,19 @@ ase_persons as (
         mna
     from jeunes_majeurs
     union all
+    -- a service's exits of year Y count only when it delivered Y
     select distinct
-        annee,
-        dept,
+        exits.annee,
+        exits.dept,
         'SORTIES' as population,
-        dept_service,
-        id_jeune,
-        mna
+        exits.dept_service,
+        exits.id_jeune,
+        exits.mna
     from exits
+    inner join delivered
+    on
+        exits.dept_service = delivered.dept_service
+        and exits.annee = delivered.annee
 
 ),
 
@@ -88,6 +93,7 @@ hj_persons as (
     inner join sejours
     on
         conventions.dept_service = sejours.dept_service
+        and conventions.producteur = sejours.producteur
         and conventions.id_convention = sejours.id_convention
         and {{ active_in_year('sejours.date_entree', 'sejours.date_sortie', 'conventions.annee') }}
     inner join personnes
@@ -100,7 +106,7 @@ hj_persons as (
 
 grid as (
 
-    select
+    select distinct
         delivered.annee,
         delivered.dept,
         populations.population

@@ -24,6 +24,12 @@ places as (
 
 ),
 
+conventions as (
+
+    select * from {{ ref('int_conventions_annualised') }}
+
+),
+
 bilan as (
 
     select * from {{ ref('bilan_odpe') }}
@@ -59,6 +65,22 @@ missions_locales as (
 
 ),
 
+financed as (
+
+    -- Places financed by each department's CD, wherever the residence: conventions with
+    -- `financeur` CD and `dept_financeur` the department, active on 31 December (a stock).
+    select
+        annee,
+        {{ display_dept('dept_financeur') }} as dept,
+        cast(sum(places_reservees) as bigint) as places_financees_cd
+    from conventions
+    where
+        financeur = 'CD'
+        and active_au_31_decembre
+    group by annee, {{ display_dept('dept_financeur') }}
+
+),
+
 accompanied as (
 
     -- Young adults accompanied: the ODPE report's count, for the years with an ASE delivery.
@@ -88,9 +110,9 @@ final as (
         coalesce(missions_locales.nb_missions_locales, 0) as nb_missions_locales,
         coalesce(places.nb_residences, 0) as nb_residences_hj,
         coalesce(places.capacite_places, 0) as capacite_hj,
-        coalesce(places.places_conventionnees_cd, 0) as places_conventionnees_cd,
+        coalesce(financed.places_financees_cd, 0) as places_financees_cd,
         accompanied.nb_jeunes_majeurs_accompagnes,
-        100.0 * coalesce(places.places_conventionnees_cd, 0)
+        100.0 * coalesce(financed.places_financees_cd, 0)
         / nullif(accompanied.nb_jeunes_majeurs_accompagnes, 0) as places_cd_pour_100_jeunes_majeurs,
         case when places.annee is null then null else coalesce(places.nb_residences, 0) = 0 end
             as sans_offre_hj,
@@ -117,6 +139,10 @@ final as (
     on
         grid.annee = places.annee
         and grid.dept = places.dept
+    left join financed
+    on
+        grid.annee = financed.annee
+        and grid.dept = financed.dept
     left join accompanied
     on
         grid.annee = accompanied.annee

@@ -12,6 +12,7 @@ renamed as (
         _dept as dept_service,
         {{ display_dept('_dept') }} as dept,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_jeune,
         date_projet,
         besoin_ressources,
@@ -28,11 +29,10 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
-    select * from renamed
-    {{ latest_per_key(['id_jeune', 'date_projet']) }}
+    {{ known_records('renamed', 'ase', ['id_jeune', 'date_projet']) }}
 
 )
 
-select * from deduplicated
+select * from known

@@ -12,6 +12,7 @@ renamed as (
         _dept as dept_service,
         {{ display_dept('_dept') }} as dept,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_jeune,
         type_entretien,
         date_entretien,
@@ -24,11 +25,10 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
-    select * from renamed
-    {{ latest_per_key(['id_jeune', 'type_entretien', 'date_entretien']) }}
+    {{ known_records('renamed', 'ase', ['id_jeune', 'type_entretien', 'date_entretien']) }}
 
 )
 
-select * from deduplicated
+select * from known

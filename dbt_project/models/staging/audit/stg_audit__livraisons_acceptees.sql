@@ -14,7 +14,7 @@ renamed as (
         dept as dept_service,
         {{ display_dept('dept') }} as dept,
         annee,
-        producteur,
+        coalesce(producteur, '') as producteur,
         promue_le
     from source
 

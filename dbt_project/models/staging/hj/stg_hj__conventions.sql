@@ -11,6 +11,7 @@ renamed as (
     select
         _dept as dept_service,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_convention,
         id_residence,
         financeur,
@@ -28,11 +29,10 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
-    select * from renamed
-    {{ latest_per_key(['id_convention']) }}
+    {{ known_records('renamed', 'hj', ['id_convention'], end_column='date_fin') }}
 
 )
 
-select * from deduplicated
+select * from known

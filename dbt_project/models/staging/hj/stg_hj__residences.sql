@@ -11,6 +11,7 @@ renamed as (
     select
         _dept as dept_service,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_residence,
         nom_residence,
         association,
@@ -27,13 +28,12 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
     -- A residence is described as at the end of each reference year (exports.md §4.3): keep
     -- one row per residence and year, the latest load when a year was delivered twice.
-    select * from renamed
-    {{ latest_per_key(['id_residence', 'annee_livraison']) }}
+    {{ known_records('renamed', 'hj', ['id_residence', 'annee_livraison']) }}
 
 )
 
-select * from deduplicated
+select * from known

@@ -11,6 +11,7 @@ renamed as (
     select
         _dept as dept_service,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_sejour,
         id_jeune,
         id_residence,
@@ -29,11 +30,10 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
-    select * from renamed
-    {{ latest_per_key(['id_sejour']) }}
+    {{ known_records('renamed', 'hj', ['id_sejour'], end_column='date_sortie') }}
 
 )
 
-select * from deduplicated
+select * from known

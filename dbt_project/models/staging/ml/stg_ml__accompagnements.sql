@@ -12,6 +12,7 @@ renamed as (
         _dept as dept_service,
         {{ display_dept('_dept') }} as dept,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_accompagnement,
         id_jeune,
         code_ml,
@@ -27,11 +28,10 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
-    select * from renamed
-    {{ latest_per_key(['id_accompagnement']) }}
+    {{ known_records('renamed', 'ml', ['id_accompagnement'], end_column='date_sortie') }}
 
 )
 
-select * from deduplicated
+select * from known

@@ -12,6 +12,7 @@ renamed as (
         _dept as dept_service,
         {{ display_dept('_dept') }} as dept,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_jeune,
         code_ml,
         sexe,
@@ -30,11 +31,10 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
-    select * from renamed
-    {{ latest_per_key(['id_jeune', 'code_ml']) }}
+    {{ known_records('renamed', 'ml', ['id_jeune', 'code_ml']) }}
 
 )
 
-select * from deduplicated
+select * from known

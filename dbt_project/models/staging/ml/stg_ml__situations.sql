@@ -12,6 +12,7 @@ renamed as (
         _dept as dept_service,
         {{ display_dept('_dept') }} as dept,
         _annee as annee_livraison,
+        coalesce(_producteur, '') as producteur,
         id_situation,
         id_jeune,
         type_situation,
@@ -25,11 +26,10 @@ renamed as (
 
 ),
 
-deduplicated as (
+known as (
 
-    select * from renamed
-    {{ latest_per_key(['id_situation']) }}
+    {{ known_records('renamed', 'ml', ['id_situation'], end_column='date_fin') }}
 
 )
 
-select * from deduplicated
+select * from known
