@@ -7,6 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 MANIFEST := dbt_project/target/manifest.json
+# A second venv with an older DuckDB, to prove that analysts' tools open the published database.
+DUCKDB_OLD := 1.1.3
+VENV_DUCKDB_OLD := .venv-duckdb11
+STAMP_DUCKDB_OLD := $(VENV_DUCKDB_OLD)/.installed-$(DUCKDB_OLD)
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/seeds dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 
 # Telemetry of every tool is off: nothing reaches the network at run time.
@@ -32,6 +36,13 @@ $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 
 install: $(STAMP) $(MANIFEST)
 
+# DuckDB $(DUCKDB_OLD) alone (one wheel, no dependency), for tests/lib/publication.
+$(STAMP_DUCKDB_OLD):
+	@test -x $(VENV_DUCKDB_OLD)/bin/python || $(PYTHON) -m venv $(VENV_DUCKDB_OLD)
+	$(VENV_DUCKDB_OLD)/bin/pip install --quiet --no-deps duckdb==$(DUCKDB_OLD)
+	@rm -f $(VENV_DUCKDB_OLD)/.installed-*
+	@touch $@
+
 run: install
 	@if [ -z "$$(find data/raw -name '*.csv' -print -quit 2>/dev/null)" ]; then \
 		$(BIN)/observatoire generate --out data/raw; \
@@ -45,7 +56,7 @@ lint: install
 	$(BIN)/lint-imports
 	OBSERVATOIRE_WAREHOUSE=$(CURDIR)/.venv/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models
 
-test: lint
+test: lint $(STAMP_DUCKDB_OLD)
 	$(BIN)/pytest
 
 # The Dagster UI on the same definitions (http://127.0.0.1:3000).
@@ -58,7 +69,7 @@ docs: install
 	@echo "Dictionnaire de données : dbt_project/target/static_index.html"
 
 clean:
-	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_DUCKDB_OLD) dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache
 
 # Benchmarks print figures; they are not tests.
 bench: install

@@ -21,6 +21,7 @@ class ObservatoireResource(dg.ConfigurableResource):
     date_controle: str | None = None  # AAAA-MM-JJ; today when empty
     # Path of the file holding the warehouse secret (never the secret itself); see README.
     secret_entrepot: str | None = None
+    dbt_project_dir: str | None = None  # the project's own dbt_project/ when empty
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ObservatoireResource":
@@ -33,6 +34,7 @@ class ObservatoireResource(dg.ConfigurableResource):
             seuil=settings.seuil,
             date_controle=settings.check_date.isoformat() if settings.check_date else None,
             secret_entrepot=str(settings.warehouse_secret) if settings.warehouse_secret else None,
+            dbt_project_dir=str(settings.dbt_project_dir),
         )
 
     @property
@@ -46,4 +48,5 @@ class ObservatoireResource(dg.ConfigurableResource):
             seuil=self.seuil,
             check_date=dt.date.fromisoformat(self.date_controle) if self.date_controle else None,
             warehouse_secret=Path(self.secret_entrepot) if self.secret_entrepot else None,
+            **({"dbt_project_dir": Path(self.dbt_project_dir)} if self.dbt_project_dir else {}),
         ).resolved()

@@ -28,6 +28,8 @@ class Settings:
     # File holding the warehouse secret (re-keying of id_jeune). Default: the file named by
     # OBSERVATOIRE_SECRET_ENTREPOT_FILE, else `<warehouse>.secret` beside the warehouse.
     warehouse_secret: Path | None = None
+    # The dbt project to build (a copy serves tests that add a model).
+    dbt_project_dir: Path = DBT_PROJECT_DIR
 
     def warehouse_secret_file(self) -> Path:
         """Read at run time, never at import."""
@@ -41,7 +43,9 @@ class Settings:
             self,
             raw_dir=self.raw_dir.resolve(),
             warehouse=self.warehouse.resolve(),
-            marts_dir=self.marts_dir.resolve(),
+            # a symbolic link to the current publication: made absolute, never resolved
+            marts_dir=Path(os.path.abspath(self.marts_dir)),
             reports_dir=self.reports_dir.resolve(),
             warehouse_secret=self.warehouse_secret.resolve() if self.warehouse_secret else None,
+            dbt_project_dir=self.dbt_project_dir.resolve(),
         )

@@ -9,14 +9,25 @@ import polars as pl
 import pytest
 
 from demo.generator import generate
-from pipelines.lib.publication.disclosure import MASK_COLUMN, RULES
-from pipelines.lib.publication.publish import MARTS
-from pipelines.lib.settings import Settings
+from pipelines.lib.publication.declarations import project_declarations
+from pipelines.lib.publication.disclosure import (
+    DEPT,
+    MASK_COLUMN,
+    REGION_PREFIX,
+    determined_cells,
+    rules_for,
+    sums_of,
+)
+from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 from pipelines.runner import EXIT_OK, run_pipeline
 
 pytestmark = pytest.mark.integration
 SEUIL = 11
 KEY = re.compile(r"\b[0-9a-f]{64}\b")
+# The published marts and their rules, as the dbt models declare them.
+DECLARATIONS = project_declarations(DBT_PROJECT_DIR)
+MARTS = DECLARATIONS.names
+RULES = {m: rules_for(DECLARATIONS.mart(m)) for m in MARTS}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +86,36 @@ def test_no_masked_cell_can_be_recomputed(demo_run: tuple[Settings, list[str]], 
         for members in groups["_i"].to_list():
             masked = sum(_masked(frame, i, gs.column) for i in members)
             assert masked != 1 or len(members) == 1, (mart, members)
+    if rules.regional_keys is not None:
+        # a regional row and its departments' rows: never one masked count among them
+        indexed = frame.with_row_index("_i").with_columns(
+            pl.col(DEPT).str.starts_with(REGION_PREFIX).alias("_regional")
+        )
+        for _, group in indexed.group_by(list(rules.regional_keys)):
+            regional = group.filter(pl.col("_regional"))["_i"].to_list()
+            if not regional:
+                continue
+            members = regional + group.filter(~pl.col("_regional"))["_i"].to_list()
+            for count in rules.counts:
+                assert sum(_masked(frame, i, count) for i in members) != 1, (mart, count)
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_no_masked_cell_is_given_back_by_a_combination_of_sums(
+    demo_run: tuple[Settings, list[str]], mart: str
+) -> None:
+    """Beyond one sum at a time: no linear combination of the published sums gives a masked
+    cell back (a cell alone in a group of one row excepted: nothing can hide it)."""
+    frame = _published(demo_run[0], mart)
+    masked = {
+        (i, col)
+        for i, label in enumerate(frame[MASK_COLUMN].to_list())
+        if label
+        for col in label.split(", ")
+    }
+    sums = sums_of(frame.to_dicts(), RULES[mart])
+    lone = {s.cells[0] for s in sums if len(s.cells) == 1}
+    assert [c for c in determined_cells(masked, sums) if c not in lone] == []
 
 
 def test_masking_is_reported_and_the_warehouse_keeps_exact_values(
@@ -83,11 +124,11 @@ def test_masking_is_reported_and_the_warehouse_keeps_exact_values(
     settings = demo_run[0]
     summary = (settings.marts_dir / "masquage.json").read_text()
     assert '"seuil": 11' in summary
-    published = _published(settings, "sorties_ase")
+    published = _published(settings, "parcours")
     assert published[MASK_COLUMN].drop_nulls().len() > 0  # small cells exist at this scale
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         exact = con.execute(
-            "select count(*) from marts.sorties_ase where nb_sorties between 1 and 10"
+            "select count(*) from marts.parcours where nb_sorties between 1 and 10"
         ).fetchone()
     assert exact is not None and exact[0] > 0
 

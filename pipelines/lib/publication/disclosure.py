@@ -1,22 +1,34 @@
-"""Statistical disclosure control of the published marts (marts.md, last section).
+"""Statistical disclosure control of the published marts (marts.md 1.1, last sections).
 
 Primary suppression: a count of persons from 1 to `seuil − 1` is masked (zero is not), and so is
 any rate, share or quantile computed over fewer than `seuil` persons. Secondary suppression:
 no masked value may be recomputed from the other values of the same mart — a total minus the
-visible parts (within a row, or across the rows that add up to a total published elsewhere), or
-a share times its denominator. The warehouse keeps the exact values; only `data/marts/` is
-masked. Counts of places, residences and conventions are never masked.
+visible parts (within a row, across the rows that add up to a total published elsewhere, or
+across the departments that add up to their regional row), or a share times its denominator.
+The warehouse keeps the exact values; only the publication is masked. Counts of places,
+residences and conventions are never masked.
 
-Each mart's rules are declared below (which columns count persons, which shares divide what,
-which cells add up); `mask` applies them until nothing more needs masking.
+The rules of a mart come from its declarations beside the dbt model (`declarations.py`,
+`rules_for`). `mask` applies them until nothing more needs masking: first by rule (never one
+masked cell in a sum; a share with its cells; a derived value with its counts), then by an
+audit of the whole system of sums (`determined_cells`): a masked cell that some combination of
+sums gives back exactly — sums nested in a row, or a table of departments × categories with
+regional and external totals — gets one more visible cell masked, the smallest that is enough.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
+from pipelines.lib.publication.declarations import COUNT, DERIVED, SHARE, MartDeclaration
+
 MASK_COLUMN = "cellules_masquees"
+DEPT = "dept"
+# Regional rows carry `dept = R<region code>` (R76 for Occitanie), as French public statistics
+# write FE or FM for national rows; no department code starts with R.
+REGION_PREFIX = "R"
 
 
 @dataclass(frozen=True)
@@ -55,133 +67,33 @@ class MartRules:
     ratios: tuple[Ratio, ...] = ()
     equations: tuple[Equation, ...] = ()
     group_sums: tuple[GroupSum, ...] = ()
+    # The grain without `dept` when the grain holds `dept`: a regional row is the total, count by
+    # count, of the department rows with the same values of these keys.
+    regional_keys: tuple[str, ...] | None = None
 
 
-def _share(column: str, numerator: str, denominator: str) -> Ratio:
-    return Ratio(column, (numerator, denominator), ((denominator, 1),))
-
-
-_BESOINS = ("ressources", "logement", "emploi_formation", "soins", "demarches", "socio_educatif")
-
-RULES: dict[str, MartRules] = {
-    "places_conventions": MartRules(
-        counts=("nb_jeunes_presents",),
-        dependents={"nb_jeunes_presents": ("journees_occupees", "taux_occupation")},
-    ),
-    "places_par_departement": MartRules(),
-    "residences_plafond": MartRules(),
-    "sorties_ase": MartRules(
-        counts=("nb_sorties",),
-        group_sums=(GroupSum(("annee", "dept"), "nb_sorties"),),
-    ),
-    "sorties_ase_synthese": MartRules(
-        counts=("nb_sorties", "nb_sorties_seches", "nb_situation_inconnue", "nb_retours"),
-        ratios=(
-            Ratio(
-                "part_sorties_seches",
-                ("nb_sorties_seches", "nb_sorties", "nb_situation_inconnue"),
-                (("nb_sorties", 1), ("nb_situation_inconnue", -1)),
-            ),
-        ),
-    ),
-    "part_ex_mna": MartRules(
-        counts=("nb_jeunes", "nb_ex_mna"),
-        ratios=(_share("part_ex_mna", "nb_ex_mna", "nb_jeunes"),),
-    ),
-    "delai_cej": MartRules(
-        counts=(
-            "nb_sorties",
-            "nb_cej_avant_sortie",
-            "nb_cej_6_mois",
-            "nb_cej_12_mois",
-            "nb_sans_cej",
-            "nb_recul_insuffisant",
-            "nb_sorties_avec_cej",
-        ),
+def rules_for(mart: MartDeclaration) -> MartRules:
+    """A mart's rules, from its declarations beside the dbt model."""
+    return MartRules(
+        counts=mart.of_class(COUNT),
+        dependents=_dependents(mart),
         ratios=tuple(
-            Ratio(q, ("nb_sorties_avec_cej",), (("nb_sorties_avec_cej", 1),))
-            for q in ("delai_median_jours", "delai_p25_jours", "delai_p75_jours")
+            Ratio(c.name, c.depends_on, c.population) for c in mart.columns if c.secret == SHARE
         ),
-        equations=(
-            Equation(
-                "nb_sorties",
-                (
-                    "nb_cej_avant_sortie",
-                    "nb_cej_6_mois",
-                    "nb_cej_12_mois",
-                    "nb_sans_cej",
-                    "nb_recul_insuffisant",
-                ),
-            ),
-            Equation(
-                "nb_sorties_avec_cej", ("nb_cej_avant_sortie", "nb_cej_6_mois", "nb_cej_12_mois")
-            ),
-        ),
-    ),
-    "parcours": MartRules(
-        counts=("nb_sorties",),
-        group_sums=(GroupSum(("annee_sortie", "dept"), "nb_sorties"),),
-    ),
-    "bilan_odpe": MartRules(
-        counts=(
-            "nb_jeunes_majeurs_accompagnes",
-            "nb_entrees_jeune_majeur",
-            "nb_sorties",
-            "nb_sorties_seches",
-            "nb_retours",
-            "nb_eligibles_entretien_17_ans",
-            "nb_entretiens_17_ans",
-            "nb_eligibles_entretien_post_sortie",
-            "nb_entretiens_post_sortie",
-            "nb_projets_autonomie",
-            *(f"nb_projets_besoin_{b}_evalue" for b in _BESOINS),
-        ),
-        ratios=(
-            _share(
-                "taux_entretien_17_ans", "nb_entretiens_17_ans", "nb_eligibles_entretien_17_ans"
-            ),
-            _share(
-                "taux_entretien_post_sortie",
-                "nb_entretiens_post_sortie",
-                "nb_eligibles_entretien_post_sortie",
-            ),
-            *(
-                Ratio(
-                    f"part_besoin_{b}_couvert",
-                    (f"nb_projets_besoin_{b}_evalue",),
-                    ((f"nb_projets_besoin_{b}_evalue", 1),),
-                )
-                for b in _BESOINS
-            ),
-            Ratio("part_sorties_suivies_ml", ("nb_sorties",), (("nb_sorties", 1),)),
-            Ratio("part_sorties_hebergees_hj", ("nb_sorties",), (("nb_sorties", 1),)),
-        ),
-    ),
-    "besoin_logement_pdalhpd": MartRules(
-        counts=("sorties_observees",),
-        dependents={
-            "sorties_observees": (
-                "besoin_logement_observe",
-                "erreur_relative_sorties",
-                "erreur_relative_besoin",
-            )
-        },
-    ),
-    "couverture_territoriale": MartRules(
-        counts=("nb_jeunes_majeurs_accompagnes",),
-        ratios=(
-            Ratio(
-                "places_cd_pour_100_jeunes_majeurs",
-                ("nb_jeunes_majeurs_accompagnes",),
-                (("nb_jeunes_majeurs_accompagnes", 1),),
-            ),
-        ),
-    ),
-    "appariement": MartRules(
-        counts=("nb_jeunes", "nb_apparies"),
-        ratios=(_share("taux_appariement", "nb_apparies", "nb_jeunes"),),
-    ),
-}
+        equations=tuple(Equation(s.total, s.parts) for s in mart.sums),
+        group_sums=tuple(GroupSum(rs.by, rs.column) for rs in mart.rows_sums),
+        regional_keys=tuple(k for k in mart.grain if k != DEPT) if DEPT in mart.grain else None,
+    )
+
+
+def _dependents(mart: MartDeclaration) -> dict[str, tuple[str, ...]]:
+    """count → the derived values masked with it."""
+    out: dict[str, list[str]] = {}
+    for col in mart.columns:
+        if col.secret == DERIVED:
+            for count in col.depends_on:
+                out.setdefault(count, []).append(col.name)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @dataclass
@@ -228,6 +140,169 @@ def _second_cell(grid: _Grid, cells: Sequence[tuple[int, str]]) -> tuple[int, st
     return min(pool, key=lambda c: (grid.value(*c), c)) if pool else None
 
 
+@dataclass(frozen=True)
+class Sum:
+    """Cells of which one is the sum of the others (or all add up to a visible total published
+    elsewhere): exactly one masked cell among them could be recomputed. `parts` are the cells
+    to mask first when a second one is needed."""
+
+    cells: tuple[tuple[int, str], ...]
+    parts: tuple[tuple[int, str], ...]
+
+    def coefficient(self, cell: tuple[int, str]) -> int:
+        """total − Σ parts = 0, or Σ cells = a total published elsewhere."""
+        return -1 if cell in self.parts and len(self.parts) < len(self.cells) else 1
+
+
+def determined_cells(masked: set[tuple[int, str]], sums: Sequence[Sum]) -> list[tuple[int, str]]:
+    """The masked cells that the published values give back exactly, by any linear combination
+    of the sums (not only "one masked cell in a sum"): two rectangles of masked cells joined by
+    one cell, for instance, give that cell back. A masked cell is given back when every
+    solution of the sums has the same value there: when its column of the system is zero in
+    every vector of the null space. Solved per connected group of masked cells."""
+    equations = [
+        {c: s.coefficient(c) for c in s.cells if c in masked}
+        for s in sums
+        if any(c in masked for c in s.cells)
+    ]
+    parent: dict[tuple[int, str], tuple[int, str]] = {}
+
+    def root(c: tuple[int, str]) -> tuple[int, str]:
+        while parent.setdefault(c, c) != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for eq in equations:
+        first, *others = eq
+        for other in others:
+            parent[root(other)] = root(first)
+    components: dict[tuple[int, str], list[dict[tuple[int, str], int]]] = {}
+    for eq in equations:
+        components.setdefault(root(next(iter(eq))), []).append(eq)
+    found: list[tuple[int, str]] = []
+    for eqs in components.values():
+        unknowns = sorted({c for eq in eqs for c in eq})
+        index = {c: j for j, c in enumerate(unknowns)}
+        matrix = np.zeros((len(eqs), len(unknowns)))
+        for i, eq in enumerate(eqs):
+            for c, coefficient in eq.items():
+                matrix[i, index[c]] = coefficient
+        _, singular, vt = np.linalg.svd(matrix)
+        rank = int((singular > 1e-9).sum())
+        null = vt[rank:]
+        for j, c in enumerate(unknowns):
+            if null.shape[0] == 0 or np.abs(null[:, j]).max() < 1e-9:
+                found.append(c)
+    return found
+
+
+def _is_regional(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(REGION_PREFIX)
+
+
+def sums_of(rows: list[dict[str, object]], rules: MartRules) -> list[Sum]:
+    """Every additive structure of the mart, as sets of cells."""
+    sums: list[Sum] = []
+    for i in range(len(rows)):
+        for eq in rules.equations:
+            parts = tuple((i, p) for p in eq.parts)
+            sums.append(Sum(((i, eq.total), *parts), parts))
+    for gs in rules.group_sums:
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for i, row in enumerate(rows):
+            groups.setdefault(tuple(row.get(b) for b in gs.by), []).append(i)
+        for members in groups.values():
+            cells = tuple((i, gs.column) for i in members)
+            sums.append(Sum(cells, cells))
+    if rules.regional_keys is not None:
+        keys = rules.regional_keys
+        departments: dict[tuple[object, ...], list[int]] = {}
+        regions: dict[tuple[object, ...], list[int]] = {}
+        for i, row in enumerate(rows):
+            target = regions if _is_regional(row.get(DEPT)) else departments
+            target.setdefault(tuple(row.get(k) for k in keys), []).append(i)
+        for key, regional_rows in regions.items():
+            members = departments.get(key, [])
+            for r in regional_rows:
+                for col in rules.counts:
+                    parts = tuple((i, col) for i in members)
+                    sums.append(Sum(((r, col), *parts), parts))
+    return sums
+
+
+def _component(grid: _Grid, sums: list[Sum], cell: tuple[int, str]) -> list[Sum]:
+    """The sums linked to `cell` through masked cells."""
+    by_cell: dict[tuple[int, str], list[int]] = {}
+    for k, s in enumerate(sums):
+        for c in s.cells:
+            if grid.is_masked(*c):
+                by_cell.setdefault(c, []).append(k)
+    seen_sums: set[int] = set()
+    todo = [cell]
+    seen_cells = {cell}
+    while todo:
+        for k in by_cell.get(todo.pop(), []):
+            if k in seen_sums:
+                continue
+            seen_sums.add(k)
+            for c in sums[k].cells:
+                if grid.is_masked(*c) and c not in seen_cells:
+                    seen_cells.add(c)
+                    todo.append(c)
+    return [sums[k] for k in sorted(seen_sums)]
+
+
+def _cover(grid: _Grid, sums: list[Sum], cell: tuple[int, str]) -> tuple[int, str] | None:
+    """The visible cell to mask so that `cell` is no longer given back: among the cells of the
+    sums linked to it, the smallest positive one that is enough on its own (zeros last), else
+    the smallest positive part of its first sum."""
+    related = _component(grid, sums, cell)
+    candidates = sorted(
+        {
+            c
+            for s in related
+            for c in s.cells
+            if not grid.is_masked(*c) and grid.rows[c[0]].get(c[1]) is not None
+        },
+        key=lambda c: (grid.value(*c) == 0, grid.value(*c), c),
+    )
+    for candidate in candidates:
+        if cell not in determined_cells(grid.masked | {candidate}, related):
+            return candidate
+    for s in related:
+        present = [c for c in s.cells if grid.rows[c[0]].get(c[1]) is not None]
+        parts = [c for c in s.parts if c in present]
+        pick = _second_cell(grid, parts) or _second_cell(grid, present)
+        if pick:
+            return pick
+    return None
+
+
+def _suppress(grid: _Grid, rules: MartRules, sums: list[Sum]) -> None:
+    """Secondary suppression by rule, until nothing changes: derived values with their counts,
+    shares with their cells, and never one masked cell in a sum."""
+    rows = grid.rows
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(rows)):
+            for count, derived in rules.dependents.items():
+                if grid.is_masked(i, count):
+                    for col in derived:
+                        changed |= grid.hide(i, col)
+            for ratio in rules.ratios:
+                if any(grid.is_masked(i, c) for c in ratio.cells):
+                    changed |= grid.hide(i, ratio.column)
+        for s in sums:
+            present = [c for c in s.cells if rows[c[0]].get(c[1]) is not None]
+            if sum(grid.is_masked(*c) for c in present) == 1:
+                parts = [c for c in s.parts if c in present]
+                pick = _second_cell(grid, parts) or _second_cell(grid, present)
+                if pick:
+                    changed |= grid.hide(*pick)
+
+
 def mask(frame: pl.DataFrame, rules: MartRules, seuil: int) -> tuple[pl.DataFrame, MaskReport]:
     """The published form of a mart: masked cells set to null, and a column
     `cellules_masquees` naming them in each row."""
@@ -241,35 +316,17 @@ def mask(frame: pl.DataFrame, rules: MartRules, seuil: int) -> tuple[pl.DataFram
             population = sum(sign * grid.value(i, c) for c, sign in ratio.population)
             if 0 < population < seuil:
                 grid.hide(i, ratio.column)
-    groups: dict[tuple[str, tuple[object, ...]], list[int]] = {}
-    for gs in rules.group_sums:
-        for i, row in enumerate(rows):
-            groups.setdefault((gs.column, tuple(row.get(b) for b in gs.by)), []).append(i)
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(rows)):
-            for count, derived in rules.dependents.items():
-                if grid.is_masked(i, count):
-                    for col in derived:
-                        changed |= grid.hide(i, col)
-            for eq in rules.equations:
-                cells = [(i, eq.total), *((i, p) for p in eq.parts)]
-                present = [c for c in cells if rows[i].get(c[1]) is not None]
-                if sum(grid.is_masked(*c) for c in present) == 1:
-                    parts_first = [c for c in present if c[1] != eq.total]
-                    pick = _second_cell(grid, parts_first) or _second_cell(grid, present)
-                    if pick:
-                        changed |= grid.hide(*pick)
-            for ratio in rules.ratios:
-                if any(grid.is_masked(i, c) for c in ratio.cells):
-                    changed |= grid.hide(i, ratio.column)
-        for (column, _), members in groups.items():
-            cells = [(i, column) for i in members]
-            if sum(grid.is_masked(*c) for c in cells) == 1:
-                pick = _second_cell(grid, cells)
-                if pick:
-                    changed |= grid.hide(*pick)
+    sums = sums_of(rows, rules)
+    while True:
+        _suppress(grid, rules, sums)
+        # Then no masked cell may be given back by a combination of sums either.
+        again = False
+        for cell in determined_cells(grid.masked, sums):
+            pick = _cover(grid, sums, cell)
+            if pick:
+                again |= grid.hide(*pick)
+        if not again:
+            break
     report = MaskReport()
     order = {c: k for k, c in enumerate(frame.columns)}
     masked_by_row: dict[int, list[str]] = {}

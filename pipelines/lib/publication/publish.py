@@ -1,97 +1,230 @@
-"""Publishing the marts for analysts and partners: Parquet, CSV and a small DuckDB database.
+"""Publishing the marts for partners and analysts: Parquet, CSV, the analysts' database, the
+data dictionary, the deliveries in force and the guide, then the documents that builders make
+from them — all switched in at once.
 
-Files are written beside the published folder, then swapped in at once, so that a failure
-leaves the last good publication in place and a reader never sees half of a new one.
+1. The declarations are read from the dbt manifest of the build that produced the warehouse
+   and checked against the built tables: anything undeclared stops the publication
+   (`PublicationRefusee`, French message naming the model and the column) before anything is
+   written.
+2. Each published mart is masked (disclosure control), rounded, and written to a new folder.
+3. Builders (callables taking that folder) add their documents; one that fails aborts.
+4. The folder is switched in atomically (`switch.py`); the previous publication is kept.
+Any failure leaves the previous publication in place, byte for byte.
 """
 
+import datetime as dt
 import json
-import shutil
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
-from pipelines.lib.publication.disclosure import RULES, MartRules, mask
+from pipelines.lib.publication import switch
+from pipelines.lib.publication.analysts_db import ANALYST_DB, Table, write_database
+from pipelines.lib.publication.declarations import (
+    MARTS_SCHEMA,
+    Declarations,
+    MartDeclaration,
+    PublicationRefusee,
+    check_table,
+    load_manifest,
+    read_declarations,
+)
+from pipelines.lib.publication.disclosure import MASK_COLUMN, mask, rules_for
+from pipelines.lib.publication.readable import (
+    DELIVERIES,
+    DELIVERIES_COLUMNS,
+    DELIVERIES_DESCRIPTION,
+    DICTIONARY,
+    DICTIONARY_COLUMNS,
+    DICTIONARY_DESCRIPTION,
+    MASK_DESCRIPTION,
+    csv_bytes,
+    dictionary_frame,
+    dictionary_rows,
+    round_decimals,
+    table_rows,
+    write_forms,
+)
+from pipelines.lib.publication.readme import MASKING, README, render
 from pipelines.lib.store.warehouse import connect
 
-# Published marts, in the order of marts.md, then the match rates of the pseudonymous key.
-MARTS = (
-    "places_conventions",
-    "places_par_departement",
-    "residences_plafond",
-    "sorties_ase",
-    "sorties_ase_synthese",
-    "part_ex_mna",
-    "delai_cej",
-    "parcours",
-    "bilan_odpe",
-    "besoin_logement_pdalhpd",
-    "couverture_territoriale",
-    "appariement",
-)
-ANALYST_DB = "observatoire.duckdb"
-_BOM = b"\xef\xbb\xbf"
+# A builder adds documents to the staged publication (bilans, maps, workbook) from the masked
+# files already there; it must write inside the folder it is given, and raise on failure.
+Builder = Callable[[Path], object]
 
-README = """# Marts publiés — Observatoire des parcours jeunes
 
-Chaque mart est disponible en trois formes :
+class ConstructionEchouee(RuntimeError):
+    """A builder failed: nothing was published."""
 
-- `<mart>.parquet` ;
-- `<mart>.csv` : séparateur `;`, UTF-8 avec BOM, décimales à virgule (s'ouvre tel quel dans un
-  tableur réglé en français) ;
-- une table de `observatoire.duckdb`, à ouvrir en lecture seule :
-  `duckdb -readonly data/marts/observatoire.duckdb`.
 
-Définitions : `shared/spec/marts.md` et le dictionnaire de données (dbt docs).
+@dataclass
+class PublicationResult:
+    folder: Path  # the publication now behind the link
+    rows: dict[str, int] = field(default_factory=dict)
+    masked: dict[str, dict[str, int]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # relative to the folder
+    built: dict[str, object] = field(default_factory=dict)  # what each builder returned
 
-## Secret statistique
+    @property
+    def masked_per_mart(self) -> dict[str, int]:
+        return {m: sum(cols.values()) for m, cols in self.masked.items()}
 
-Seuls des agrégats sont publiés. Un effectif de 1 à {seuil} − 1 personnes est remplacé par une
-case vide, de même qu'un taux, une part ou un quantile calculé sur moins de {seuil} personnes ;
-puis d'autres cases sont masquées pour qu'aucune case masquée ne puisse être recalculée à partir
-des autres (un total moins les parties visibles, une part multipliée par son dénominateur). Zéro
-n'est pas masqué ; les nombres de places, de résidences et de conventions ne le sont jamais.
-La colonne `cellules_masquees` de chaque mart nomme les cases masquées de la ligne ;
-`masquage.json` compte les cases masquées par mart et par colonne. Une case vide non citée dans
-`cellules_masquees` est une valeur sans objet (par exemple une part sans dénominateur).
-"""
+
+def _absolute(path: Path) -> Path:
+    """Absolute without resolving the link itself."""
+    return Path(os.path.abspath(path))
+
+
+def _read_marts(
+    warehouse: Path, declarations: Declarations
+) -> tuple[list[tuple[MartDeclaration, pl.DataFrame]], pl.DataFrame]:
+    """The exact marts and the deliveries in force; every declaration checked against the built
+    tables first."""
+    with connect(warehouse, read_only=True) as con:
+        built: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = ? order by table_name, ordinal_position",
+            [MARTS_SCHEMA],
+        ).fetchall():
+            built.setdefault(table, []).append(column)
+        problems: list[str] = []
+        for mart in declarations.marts:
+            if mart.name not in built:
+                problems.append(
+                    f"modèle « {mart.name} » : déclaré publié mais la table "
+                    f"{MARTS_SCHEMA}.{mart.name} n'existe pas dans l'entrepôt {warehouse}."
+                )
+            else:
+                problems += check_table(mart, built[mart.name])
+        if problems:
+            raise PublicationRefusee(problems)
+        exact = []
+        for mart in declarations.marts:
+            frame = pl.from_arrow(
+                con.sql(f"select * from {MARTS_SCHEMA}.{mart.name}").to_arrow_table()
+            )
+            assert isinstance(frame, pl.DataFrame)
+            exact.append((mart, frame))
+        deliveries = _deliveries(con)
+    return exact, deliveries
+
+
+def _deliveries(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    schema: dict[str, pl.DataType] = {
+        "source": pl.Utf8(),
+        "dept": pl.Utf8(),
+        "annee": pl.Int32(),
+        "producteur": pl.Utf8(),
+        "acceptee_le": pl.Datetime("us"),
+        "nb_lignes": pl.Int64(),
+    }
+    # fetchall, not fetchone: DuckDB 2.0 keeps a result open until it is read to the end.
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'acceptees'"
+    ).fetchall()
+    if not exists[0][0]:
+        return pl.DataFrame(schema=schema)
+    frame = pl.from_arrow(
+        con.sql(
+            "select source, dept, annee, producteur, promue_le as acceptee_le, nb_lignes "
+            "from audit.acceptees order by source, dept, annee, producteur nulls first"
+        ).to_arrow_table()
+    )
+    assert isinstance(frame, pl.DataFrame)
+    return frame.cast(pl.Schema(schema))
+
+
+def _write(
+    staged: Path,
+    exact: list[tuple[MartDeclaration, pl.DataFrame]],
+    deliveries: pl.DataFrame,
+    seuil: int,
+    result: PublicationResult,
+) -> list[tuple[MartDeclaration, pl.DataFrame]]:
+    published: list[tuple[MartDeclaration, pl.DataFrame]] = []
+    tables: list[Table] = []
+    dictionary: list[dict[str, str]] = []
+    for mart, frame in exact:
+        masked, report = mask(frame, rules_for(mart), seuil)
+        readable = round_decimals(masked, mart)
+        write_forms(staged, mart.name, readable)
+        published.append((mart, readable))
+        result.rows[mart.name] = readable.height
+        result.masked[mart.name] = dict(sorted(report.per_column.items()))
+        dictionary += dictionary_rows(mart, readable)
+        descriptions = {c.name: c.description for c in mart.columns}
+        descriptions[MASK_COLUMN] = MASK_DESCRIPTION
+        tables.append(Table(mart.name, readable, mart.description, descriptions))
+    dictionary += table_rows(DELIVERIES, deliveries, DELIVERIES_COLUMNS)
+    dictionary_table = dictionary_frame(dictionary)
+    dictionary += table_rows(DICTIONARY, dictionary_table, DICTIONARY_COLUMNS)
+    dictionary_table = dictionary_frame(dictionary)
+    (staged / f"{DICTIONARY}.csv").write_bytes(csv_bytes(dictionary_table))
+    (staged / f"{DELIVERIES}.csv").write_bytes(csv_bytes(deliveries))
+    tables += [
+        Table(DICTIONARY, dictionary_table, DICTIONARY_DESCRIPTION, DICTIONARY_COLUMNS),
+        Table(DELIVERIES, deliveries, DELIVERIES_DESCRIPTION, DELIVERIES_COLUMNS),
+    ]
+    write_database(staged / ANALYST_DB, tables)
+    summary = {"seuil": seuil, "cellules_masquees": result.masked}
+    (staged / MASKING).write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    return published
+
+
+def _build(staged: Path, builders: Sequence[Builder]) -> dict[str, object]:
+    built: dict[str, object] = {}
+    for builder in builders:
+        name = getattr(builder, "__name__", repr(builder))
+        try:
+            built[name] = builder(staged)
+        except Exception as error:
+            raise ConstructionEchouee(
+                f"Publication annulée : la construction « {name} » a échoué ({error}). "
+                "Rien n'a été publié, la publication précédente reste en place."
+            ) from error
+    return built
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
 
 
 def publish(
-    warehouse: Path, marts_dir: Path, marts: tuple[str, ...] = MARTS, seuil: int = 11
-) -> dict[str, int]:
-    """Export every mart of the warehouse's `marts` schema with disclosure control applied;
-    returns the row count of each. `<marts>/masquage.json` says how many cells each mart masks."""
-    marts_dir = marts_dir.resolve()
-    staging = marts_dir.parent / f".{marts_dir.name}.nouveau"
-    previous = marts_dir.parent / f".{marts_dir.name}.ancien"
-    for leftover in (staging, previous):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    staging.mkdir(parents=True)
-    counts: dict[str, int] = {}
-    masking: dict[str, dict[str, int]] = {}
-    with connect(warehouse, read_only=True) as con:
-        for mart in marts:
-            exact = pl.from_arrow(con.sql(f"select * from marts.{mart}").to_arrow_table())
-            assert isinstance(exact, pl.DataFrame)
-            frame, report = mask(exact, RULES.get(mart, MartRules()), seuil)
-            masking[mart] = dict(sorted(report.per_column.items()))
-            frame.write_parquet(staging / f"{mart}.parquet")
-            text = frame.write_csv(separator=";", decimal_comma=True)
-            (staging / f"{mart}.csv").write_bytes(_BOM + text.encode("utf-8"))
-            counts[mart] = frame.height
-    with connect(staging / ANALYST_DB) as con:
-        for mart in marts:
-            parquet = (staging / f"{mart}.parquet").as_posix()
-            con.execute(f"create table {mart} as select * from read_parquet('{parquet}')")
-    (staging / "LISEZMOI.md").write_text(README.format(seuil=seuil), encoding="utf-8")
-    summary = {"seuil": seuil, "cellules_masquees": masking}
-    (staging / "masquage.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-    )
-    if marts_dir.exists():
-        marts_dir.rename(previous)
-    staging.rename(marts_dir)
-    if previous.exists():
-        shutil.rmtree(previous)
-    return counts
+    warehouse: Path,
+    marts_dir: Path,
+    manifest: Path,
+    *,
+    seuil: int = 11,
+    builders: Sequence[Builder] = (),
+) -> PublicationResult:
+    """Publish every mart the manifest declares published, masked, to `marts_dir` (a link to the
+    publication, switched atomically). Raises `PublicationRefusee` when the declarations do
+    not allow it, `ConstructionEchouee` when a builder fails; in every failure the previous
+    publication stays in place."""
+    marts_dir = _absolute(marts_dir)
+    declarations = read_declarations(load_manifest(manifest))
+    exact, deliveries = _read_marts(warehouse, declarations)
+    staged = switch.stage(marts_dir)
+    result = PublicationResult(folder=staged)
+    try:
+        published = _write(staged, exact, deliveries, seuil, result)
+        result.built = _build(staged, builders)
+        # The guide last: it lists the files actually there, builders' documents included.
+        files = [*_files(staged), README]
+        (staged / README).write_text(
+            render(published, files, seuil, dt.datetime.now()), encoding="utf-8"
+        )
+        result.files = _files(staged)
+        result.folder = switch.switch(marts_dir, staged)
+    except BaseException:
+        switch.discard(staged)
+        raise
+    return result
