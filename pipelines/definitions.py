@@ -11,6 +11,7 @@ from pipelines.defs.ingestion.sensors import JOB_NAME, nouvelles_livraisons
 from pipelines.defs.publication.assets import marts_publies
 from pipelines.defs.quality.checks import controle_livraisons
 from pipelines.defs.quality.linkage import appariement_stable
+from pipelines.defs.quality.verdicts import verdicts_livraisons
 from pipelines.defs.resources import ObservatoireResource
 from pipelines.defs.transformation.assets import observatoire_dbt
 from pipelines.defs.transformation.project import dbt_project
@@ -21,7 +22,13 @@ def build_definitions(
     settings: Settings | None = None, loggers: dict[str, dg.LoggerDefinition] | None = None
 ) -> dg.Definitions:
     return dg.Definitions(
-        assets=[livraisons, livraisons_acceptees, observatoire_dbt, marts_publies],
+        assets=[
+            livraisons,
+            verdicts_livraisons,
+            livraisons_acceptees,
+            observatoire_dbt,
+            marts_publies,
+        ],
         asset_checks=[controle_livraisons, appariement_stable],
         jobs=[dg.define_asset_job(JOB_NAME, selection=dg.AssetSelection.all())],
         sensors=[nouvelles_livraisons],
