@@ -552,10 +552,15 @@ def _shape(result: ReadFile, header: list[str], records: pl.DataFrame) -> None:
         )
 
     keep = [i for i, h in enumerate(header) if h in expected and header.index(h) == i]
-    frame = records.select(
-        "_ligne",
-        *(pl.col("f").list.get(i, null_on_oob=True).fill_null("").alias(header[i]) for i in keep),
-    )
-    result.frame = frame.with_columns(
-        normalise_column(header[i], table.column(header[i]).kind) for i in keep
+    result.frame = (
+        records.lazy()
+        .select(
+            "_ligne",
+            *(
+                pl.col("f").list.get(i, null_on_oob=True).fill_null("").alias(header[i])
+                for i in keep
+            ),
+        )
+        .with_columns(normalise_column(header[i], table.column(header[i]).kind) for i in keep)
+        .collect()
     )
