@@ -52,6 +52,8 @@ _RULES_WITH_EXAMPLES = {
     "COMMUNE_INVALIDE",
 }
 _IDENTIFIER_RE = re.compile("|".join(IDENTIFIER_PATTERNS.values()))
+_SHOWABLE = re.compile(r"^[\w|/.,:?+ '’()-]{1,40}$")
+_KEY_FRAGMENT = re.compile(r"[0-9a-fA-F]{12,}")
 
 
 @dataclass
@@ -174,10 +176,16 @@ def folder_problems(d: Delivery) -> list[Problem]:
 
 
 def _example(value: Any) -> str:
+    """A failing value as the report may show it: only what looks like a value of a closed
+    format (a code, a date, a boolean, a number) is shown. Anything longer, holding a line
+    break, a delimiter-like character or a fragment of a key — typically several fields run
+    together by a stray quote — is not reproduced."""
     text = str(value)
     if _IDENTIFIER_RE.search(text):
         return "[valeur masquée : donnée identifiante]"
-    return text[:40]
+    if not _SHOWABLE.match(text) or _KEY_FRAGMENT.search(text):
+        return "[valeur non reproduite]"
+    return text
 
 
 def _validation_frame(table: Table, parts: list[tuple[str, pl.DataFrame]]) -> Any:
