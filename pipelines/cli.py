@@ -133,10 +133,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     """`observatoire check`: 0 acceptable, 1 refused or not checkable — always a French
-    answer, never a traceback (partners run it on whatever they are about to send)."""
-    from pipelines.runner import disable_telemetry
-
-    disable_telemetry()
+    answer, never a traceback (partners run it on whatever they are about to send). It needs
+    neither Dagster nor dbt; Great Expectations' telemetry is turned off by the gate."""
     try:
         return _check_folder(args.dossier, args.date_controle or dt.date.today())
     except Exception as exc:
@@ -149,17 +147,18 @@ def _check(args: argparse.Namespace) -> int:
 
 def _check_folder(folder: Path, check_date: dt.date) -> int:
     from pipelines.lib.contract.deliveries import delivery_for_path
-    from pipelines.lib.quality.gate import judge, read_delivery
-    from pipelines.lib.quality.notices import sibling_open_keys
-    from pipelines.lib.quality.reports import report_markdown
 
-    if not folder.exists():
+    try:
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except PermissionError:
+        exists = is_dir = True  # reported below, when the folder is listed
+    if not exists:
         print(
             f"Le dossier {folder} n'existe pas : indiquez le dossier de la livraison "
             "(<source>/<dept>/<annee>)."
         )
         return 1
-    if not folder.is_dir():
+    if not is_dir:
         print(
             f"{folder} n'est pas un dossier : indiquez le dossier qui contient les fichiers "
             "de la livraison (<source>/<dept>/<annee>), pas un fichier."
@@ -176,6 +175,10 @@ def _check_folder(folder: Path, check_date: dt.date) -> int:
     if not deliveries:
         print(f"Aucun fichier CSV dans {folder}.")
         return 1
+    from pipelines.lib.quality.gate import judge, read_delivery
+    from pipelines.lib.quality.notices import sibling_open_keys
+    from pipelines.lib.quality.reports import report_markdown
+
     previous = {}
     for d in deliveries:
         found = sibling_open_keys(d)

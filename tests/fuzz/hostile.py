@@ -224,7 +224,7 @@ HOSTILE_VALUES = [
 
 
 def hostile_value(rng: random.Random, data: bytes) -> Hostile:
-    lines, encoding = _lines(data)
+    lines, _ = _lines(data)
     i = _data_line(rng, lines)
     d = _delimiter(lines)
     cells = lines[i].split(d)
