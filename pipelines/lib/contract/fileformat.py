@@ -11,15 +11,17 @@ class Limits:
     """Bounds that no real export reaches, so that a hostile or broken file is refused quickly
     and in bounded memory instead of being parsed.
 
-    Orders of magnitude of real exports (domain notes): the largest partition is one big
-    department's ASE or one Mission Locale for one year, a few hundred thousand rows of about
-    150 bytes (tens of MB); no contract table has more than 10 columns; the only free-text
-    values are residence and association names (well under 200 characters); a row is a few
-    hundred characters. Each limit leaves a margin of 10 to 100 over that.
+    Orders of magnitude of real exports (domain notes): the largest file is one big
+    department's ASE measures or one large Mission Locale's situations for one year, about
+    100,000 rows of 100 to 150 bytes (10 to 15 MB; the demo's largest is under 1 MB); no
+    contract table has more than 10 columns; the only free-text values are residence and
+    association names (well under 200 characters); a row is a few hundred characters. Each
+    limit leaves a margin of 5 to 100 over that, and bounds the cost of a refusal: the worst
+    file under these limits is refused in seconds and well under 1 GB (README, "Quality gate").
     """
 
-    file_bytes: int = 256 * 2**20  # 256 MiB: checked on the file's size, before reading it
-    lines: int = 2_000_000  # physical lines (blank ones included)
+    file_bytes: int = 64 * 2**20  # 64 MiB: checked on the file's size, before reading it
+    lines: int = 1_000_000  # physical lines (blank ones included)
     line_chars: int = 10_000  # characters of one physical line
     field_chars: int = 1_000  # characters of one value, once the CSV quoting is removed
     columns: int = 100  # fields of the header line
@@ -48,9 +50,14 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def looks_binary(raw: bytes) -> bool:
+    """A spreadsheet, an archive, a PDF or any file holding a NUL byte (UTF-16 included)."""
+    return raw.startswith(_BINARY_MAGIC) or b"\x00" in raw
+
+
 def decode(raw: bytes) -> tuple[str, str] | None:
     """Text and encoding name, or None when the bytes are not a text file we accept."""
-    if raw.startswith(_BINARY_MAGIC) or b"\x00" in raw:
+    if looks_binary(raw):
         return None
     if raw.startswith(_UTF8_BOM):
         raw = raw[len(_UTF8_BOM) :]

@@ -12,7 +12,8 @@ Reading never raises on a file's content, and never lets one file take unbounded
    symbolic link, a pipe or a device) and no larger than `LIMITS.file_bytes` — both checked
    before a byte is read.
 2. Its lines are counted and measured before anything is parsed (`LIMITS.lines`,
-   `LIMITS.line_chars`); the header's width (`LIMITS.columns`) before the body is split.
+   `LIMITS.line_chars`: first on the bytes, before decoding, then exactly on the text); the
+   header's width (`LIMITS.columns`) before the body is split.
 3. **Fast path**: when every record is one physical line — no quote character, or quotes only
    in well-formed fields that open and close on the same line — polars splits the lines and the
    fields natively. This is exactly what Python's `csv` module reads from such a text (a
@@ -35,13 +36,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from pipelines.lib.contract.deliveries import Delivery
 from pipelines.lib.contract.expectations import ID_JEUNE_PATTERN
 from pipelines.lib.contract.fileformat import (
     LIMITS,
     decode,
+    looks_binary,
     looks_like_utf16,
     normalise_header,
     sniff_delimiter,
@@ -229,6 +233,47 @@ def _too_big(name: str, size: int) -> Problem:
     )
 
 
+def _check_bytes(name: str, raw: bytes) -> None:
+    """Refuse, before decoding, a file with too many lines or a line that is certainly too long
+    (more than 4 bytes per allowed character: the longest UTF-8 character). Both `\n` and `\r`
+    count as line breaks here, so that no file with short lines is ever refused by this."""
+    count = raw.count(b"\n") + 1
+    if count > LIMITS.lines:
+        raise _Refused(_too_many_lines(name, count))
+    data = np.frombuffer(raw, dtype=np.uint8)
+    breaks = np.flatnonzero(data == 10)
+    if b"\r" in raw:
+        breaks = np.union1d(breaks, np.flatnonzero(data == 13))
+    bounds = np.concatenate(([-1], breaks, [len(raw)]))
+    too_long = np.flatnonzero(np.diff(bounds) - 1 > 4 * LIMITS.line_chars)
+    if too_long.size:
+        starts = bounds[too_long] + 1
+        lines = sorted({raw.count(b"\n", 0, int(start)) + 1 for start in starts[:MAX_LINES]})
+        raise _Refused(_line_too_long(name, lines, int(too_long.size)))
+
+
+def _too_many_lines(name: str, count: int) -> Problem:
+    return Problem(
+        name,
+        None,
+        "FICHIER_TROP_VOLUMINEUX",
+        f"Le fichier compte {count} lignes, au-delà de la limite de {LIMITS.lines} : il n'est "
+        "pas lu plus loin.",
+    )
+
+
+def _line_too_long(name: str, lines: list[int], nb: int) -> Problem:
+    return Problem(
+        name,
+        None,
+        "LIGNE_TROP_LONGUE",
+        f"{nb} ligne(s) dépassent {LIMITS.line_chars} caractères (valeur démesurée, "
+        "séparateurs de ligne perdus ?) : le fichier n'est pas lu plus loin.",
+        lignes=lines[:MAX_LINES],
+        nb=nb,
+    )
+
+
 def _lines_of(text: str) -> pl.Series:
     """Physical lines, as Python's `csv` module counts them (`\\r\\n`, `\\n` or `\\r` end a
     line), without their line break."""
@@ -243,29 +288,11 @@ def _lines_of(text: str) -> pl.Series:
 def _check_lines(name: str, lines: pl.Series) -> None:
     """Refuse a file with too many lines or a line too long, before parsing anything."""
     if lines.len() > LIMITS.lines:
-        raise _Refused(
-            Problem(
-                name,
-                None,
-                "FICHIER_TROP_VOLUMINEUX",
-                f"Le fichier compte {lines.len()} lignes, au-delà de la limite de "
-                f"{LIMITS.lines} : il n'est pas lu plus loin.",
-            )
-        )
+        raise _Refused(_too_many_lines(name, lines.len()))
     lengths = lines.str.len_chars()
     if (lengths.max() or 0) > LIMITS.line_chars:  # type: ignore[operator]
         numbers = (lengths > LIMITS.line_chars).arg_true() + 1
-        raise _Refused(
-            Problem(
-                name,
-                None,
-                "LIGNE_TROP_LONGUE",
-                f"{numbers.len()} ligne(s) dépassent {LIMITS.line_chars} caractères (valeur "
-                "démesurée, séparateurs de ligne perdus ?) : le fichier n'est pas lu plus loin.",
-                lignes=numbers.head(MAX_LINES).to_list(),
-                nb=numbers.len(),
-            )
-        )
+        raise _Refused(_line_too_long(name, numbers.head(MAX_LINES).to_list(), numbers.len()))
 
 
 def _check_header(name: str, header: list[str]) -> None:
@@ -368,7 +395,10 @@ def _slow_split(name: str, text: str, delimiter: str) -> tuple[list[str], pl.Dat
     """Header and records read by Python's csv module, numbered by the physical line where
     each record starts (header = line 1); blank records are skipped."""
     chunks: list[pl.DataFrame] = []
-    records: list[list[str]] = []
+    # Records of the current chunk as one flat list of fields plus offsets: building a list
+    # column from Arrow arrays is fast, from a Python list of lists it is not.
+    fields: list[str] = []
+    offsets: list[int] = [0]
     numbers: list[int] = []
     schema: dict[str, pl.DataType | type[pl.DataType]] = {
         "_ligne": pl.Int64,
@@ -376,10 +406,15 @@ def _slow_split(name: str, text: str, delimiter: str) -> tuple[list[str], pl.Dat
     }
 
     def flush() -> None:
-        if records:
-            chunks.append(pl.DataFrame({"_ligne": numbers, "f": records}, schema=schema))
-            records.clear()
+        if numbers:
+            lists = pa.ListArray.from_arrays(
+                pa.array(offsets, pa.int32()), pa.array(fields, pa.large_string())
+            )
+            f = pl.Series("f", lists).cast(pl.List(pl.Utf8))
+            chunks.append(pl.DataFrame([pl.Series("_ligne", numbers, pl.Int64), f]))
+            fields.clear()
             numbers.clear()
+            del offsets[1:]
 
     previous_limit = csv.field_size_limit(LIMITS.field_chars)
     try:
@@ -409,15 +444,16 @@ def _slow_split(name: str, text: str, delimiter: str) -> tuple[list[str], pl.Dat
                 header = record
                 _check_header(name, header)
             elif any(cell.strip() for cell in record):
-                records.append(record)
+                fields.extend(record)
+                offsets.append(len(fields))
                 numbers.append(previous_end + 1)
-                if len(records) >= _SLOW_CHUNK:
+                if len(numbers) >= _SLOW_CHUNK:
                     flush()
             previous_end = reader.line_num
     finally:
         csv.field_size_limit(previous_limit)
     flush()
-    frame = pl.concat(chunks) if chunks else pl.DataFrame(schema=schema)
+    frame = pl.concat(chunks, rechunk=False) if chunks else pl.DataFrame(schema=schema)
     return header or [], frame
 
 
@@ -447,7 +483,10 @@ def read_table_file(
 def _read(result: ReadFile, rekey: Callable[[str], str] | None, root: Path | None) -> None:
     name, table = result.path.name, result.table
     raw = read_bounded(result.path, root)
-    decoded = decode(raw)
+    decoded = None
+    if not looks_binary(raw):
+        _check_bytes(name, raw)
+        decoded = decode(raw)
     if decoded is None:
         if looks_like_utf16(raw):
             why = (

@@ -160,15 +160,17 @@ def clear_landing(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> None:
         raise
 
 
-def _registry_row(read: ReadDelivery, run_id: str) -> list[object]:
+def _registry_row(read: ReadDelivery, run_id: str, landed: bool = True) -> list[object]:
     d = read.delivery
     structural = [p.as_dict() for rf in read.files.values() for p in rf.problems]
     structural += [p.as_dict() for p in read.problems]
-    files = {
+    files: dict[str, object] = {
         "tables": {t: p.name for t, p in d.files.items()},
         "inconnus": [p.name for p in d.unknown_files],
         "doublons": [p.name for p in d.duplicate_files],
     }
+    if not landed:
+        files["non_deposee"] = True
     return [
         d.key,
         d.source,
@@ -226,7 +228,7 @@ def land_delivery(
         {t: ReadFile(rf.table, rf.path, None, list(rf.problems)) for t, rf in read.files.items()},
         [*read.problems, problem],
     )
-    con.execute(_REGISTER, _registry_row(failed, run_id))
+    con.execute(_REGISTER, _registry_row(failed, run_id, landed=False))
     return {}
 
 
@@ -278,8 +280,8 @@ def landed_deliveries(
             table = TABLES[table_name]
             rf = ReadFile(table=table, path=folder / name)
             rf.problems = [p for p in problems if p.fichier == name]
-            unread = any(p.regle in FILE_FATAL_RULES for p in rf.problems) or any(
-                p.regle == "ERREUR_INATTENDUE" for p in problems
+            unread = files.get("non_deposee", False) or any(
+                p.regle in FILE_FATAL_RULES for p in rf.problems
             )
             if not unread:
                 present = [c for c in table.column_names if c not in rf.missing_columns]

@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from helpers import valid_ase, write_delivery
 
 from pipelines.lib.contract.deliveries import discover
@@ -73,8 +74,6 @@ def test_accepted_redelivery_replaces_its_partition_only(tmp_path: Path, suites_
 
 
 def test_a_changed_warehouse_secret_is_refused(tmp_path: Path) -> None:
-    import pytest
-
     from pipelines.lib.contract.pseudonymisation import WarehouseKeys
 
     with wh.connect(tmp_path / "w.duckdb") as con:
@@ -197,3 +196,33 @@ def test_a_warehouse_of_the_first_release_gains_the_verdict_columns(tmp_path: Pa
         wh.ensure_schemas(con)
         columns = [r[0] for r in con.execute("describe audit.livraisons").fetchall()]
     assert columns[-2:] == ["problemes", "avertissements"]
+
+
+def test_a_file_that_failed_reading_leaves_the_others_judged(
+    tmp_path: Path, suites_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fault injection in reading one file (ase_sorties): through the landing area, the other
+    files of the delivery are still judged, so the report lists every problem."""
+    import pipelines.lib.quality.reading as reading
+
+    real = reading.normalise_column
+
+    def broken(col: str, kind: object) -> object:
+        if col == "logement_sortie":
+            raise ValueError("bug")
+        return real(col, kind)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reading, "normalise_column", broken)
+    raw = tmp_path / "raw"
+    tables = valid_ase()
+    tables["ase_mesures"][0]["type_mesure"] = "X"
+    write_delivery(raw, "ase", "09", 2024, tables)
+    with wh.connect(tmp_path / "w.duckdb") as con:
+        wh.ensure_schemas(con)
+        wh.land(con, [read_delivery(d) for d in discover(raw)], "r1")
+        landed = wh.landed_deliveries(con, "r1", raw)
+    verdict = judge(landed, suites_dir, dt.date(2025, 6, 1))["ase-09-2024"]
+    assert sorted((p.regle, p.fichier) for p in verdict.problems) == [
+        ("CODE_HORS_LISTE", "ase_mesures.csv"),
+        ("ERREUR_INATTENDUE", "ase_sorties.csv"),
+    ]
