@@ -2,7 +2,6 @@
 which delimiter a header uses, how a column name is matched, and the size limits of a delivery
 file. Shared by the gate's reader and the partners' `pseudonymise` command."""
 
-import re
 from dataclasses import dataclass
 
 
@@ -46,8 +45,10 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Control characters other than tab and line breaks mean a binary or corrupted file. Python's
 # `str.isspace` counts \x1c-\x1f as white space; refusing them keeps every reader of the text
-# (Python's csv module, polars) in agreement about what a blank value is.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# (Python's csv module, polars) in agreement about what a blank value is. They are the same
+# bytes in UTF-8 and Windows-1252 (and never part of a multi-byte UTF-8 character): checked on
+# the bytes, by deleting them and comparing lengths (much faster than a regular expression).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
 
 
 def looks_binary(raw: bytes) -> bool:
@@ -57,7 +58,7 @@ def looks_binary(raw: bytes) -> bool:
 
 def decode(raw: bytes) -> tuple[str, str] | None:
     """Text and encoding name, or None when the bytes are not a text file we accept."""
-    if looks_binary(raw):
+    if looks_binary(raw) or len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
         return None
     if raw.startswith(_UTF8_BOM):
         raw = raw[len(_UTF8_BOM) :]
@@ -71,8 +72,6 @@ def decode(raw: bytes) -> tuple[str, str] | None:
             text, encoding = raw.decode("cp1252"), "windows-1252"
         except UnicodeDecodeError:
             return None
-    if _CONTROL.search(text):
-        return None
     return text, encoding
 
 
