@@ -64,6 +64,6 @@ clean:
 bench: install
 	$(BIN)/python benchmarks/bench_gate.py
 
-# The fuzz suite, ten times longer than in `make test` (about 10 minutes): nightly.
+# The fuzz suite, ten times longer than in `make test` (about 7 minutes): nightly.
 fuzz: install
 	OBSERVATOIRE_FUZZ=long $(BIN)/pytest tests/fuzz -q

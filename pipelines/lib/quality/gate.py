@@ -52,6 +52,7 @@ _RULES_WITH_EXAMPLES = {
     "COMMUNE_INVALIDE",
 }
 _IDENTIFIER_RE = re.compile("|".join(IDENTIFIER_PATTERNS.values()))
+_FIRST_DAY, _LAST_DAY = dt.date(1678, 1, 1), dt.date(2262, 1, 1)
 _SHOWABLE = re.compile(r"^[\w|/.,:?+ '’()-]{1,40}$")
 _KEY_FRAGMENT = re.compile(r"[0-9a-fA-F]{12,}")
 
@@ -201,20 +202,22 @@ def _validation_frame(table: Table, parts: list[tuple[str, pl.DataFrame]]) -> An
             ).select("_livraison", "_ligne", *table.column_names)
         )
     combined = pl.concat(frames, how="vertical")
+    # Parsed dates are clipped to what nanosecond timestamps hold (1678–2262): 31/12/9999, the
+    # "no end" of much French software, would otherwise make pandas raise. Every bound of the
+    # suites lies well inside, so clipping changes no verdict; examples quote the delivered text.
     dates = [
         pl.col(c.name)
         .str.strptime(pl.Date, "%Y-%m-%d" if c.kind is Kind.DATE else "%Y-%m", strict=False)
+        .clip(_FIRST_DAY, _LAST_DAY)
         .alias(date_column(c.name))
         for c in table.columns
         if c.kind in (Kind.DATE, Kind.YEAR_MONTH)
     ]
     combined = combined.with_columns(dates)
     pdf = combined.to_pandas()
-    # Microseconds, not nanoseconds: 9999-12-31 (a common "no end" in French software) is a
-    # valid date beyond what nanoseconds can hold (2262).
     for c in table.columns:
         if c.kind in (Kind.DATE, Kind.YEAR_MONTH):
-            pdf[date_column(c.name)] = pdf[date_column(c.name)].astype("datetime64[us]")
+            pdf[date_column(c.name)] = pdf[date_column(c.name)].astype("datetime64[ns]")
     return pdf
 
 
@@ -282,6 +285,7 @@ def _row_problems(
 ) -> dict[str, list[Problem]]:
     frame = _validation_frame(table, parts)
     result = validator.validate(suite, frame, check_date)
+    texts = dict(parts)
     out: dict[str, list[Problem]] = defaultdict(list)
     for r in result.results:
         if r.success:
@@ -303,12 +307,15 @@ def _row_problems(
             examples: list[str] = []
             if meta["regle"] in _RULES_WITH_EXAMPLES:
                 source_col = kwargs.get("column")
-                for h in hits:
-                    value = h.get(source_col) if source_col else None
+                if source_col and source_col != column:  # a parsed date: quote the text
+                    part = texts[key]
+                    values = part.filter(pl.col("_ligne").is_in(lines[:1000]))[column]
+                    found: list[Any] = values.to_list()
+                else:
+                    found = [h.get(source_col) if source_col else None for h in hits]
+                for value in found:
                     if value is None or pd.isna(value):
                         continue
-                    if hasattr(value, "date"):
-                        value = value.date().isoformat()
                     ex = _example(value)
                     if ex not in examples:
                         examples.append(ex)

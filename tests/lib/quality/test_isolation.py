@@ -131,3 +131,20 @@ def test_a_warning_that_raises_refuses_its_delivery_only(
     v = _judge(tmp_path, suites_dir)["hj-46-2024"]
     assert [p.regle for p in v.problems] == ["ERREUR_INATTENDUE"]
     assert "avertissements" in v.problems[0].message
+
+
+def test_date_examples_quote_the_delivered_text(tmp_path: Path, suites_dir: Path) -> None:
+    """Examples of date rules come from the text (in its normalised ISO form), not from the
+    parsed date: a year-month stays a year-month, a day off the calendar is quoted too."""
+    tables = valid_ase()
+    tables["ase_jeunes"][0]["annee_mois_naissance"] = "1989-12"
+    tables["ase_mesures"][1]["date_debut"] = "30/02/2024"
+    write_delivery(tmp_path, "ase", "09", 2024, tables)
+    found = {
+        (p.regle, p.colonne): p.exemples
+        for p in _judge(tmp_path, suites_dir)["ase-09-2024"].problems
+    }
+    assert found == {
+        ("DATE_HORS_PERIODE", "annee_mois_naissance"): ["1989-12"],
+        ("DATE_ILLISIBLE", "date_debut"): ["2024-02-30"],
+    }
