@@ -19,7 +19,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_HOME := $(CURDIR)/.dagster
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test lint dev docs bench clean
+.PHONY: install run test lint dev docs bench fuzz clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,3 +74,7 @@ clean:
 # Benchmarks print figures; they are not tests.
 bench: install
 	$(BIN)/python benchmarks/bench_gate.py
+
+# The fuzz suite, ten times longer than in `make test` (about 7 minutes): nightly.
+fuzz: install
+	OBSERVATOIRE_FUZZ=long $(BIN)/pytest tests/fuzz -q

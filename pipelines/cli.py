@@ -135,22 +135,60 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from pipelines.lib.contract.deliveries import delivery_for_path
-    from pipelines.lib.quality.gate import judge, read_delivery
-    from pipelines.lib.quality.reports import report_markdown
-    from pipelines.runner import disable_telemetry
-
-    disable_telemetry()
+    """`observatoire check`: 0 acceptable, 1 refused or not checkable — always a French
+    answer, never a traceback (partners run it on whatever they are about to send). It needs
+    neither Dagster nor dbt; Great Expectations' telemetry is turned off by the gate."""
     try:
-        deliveries = delivery_for_path(args.dossier)
+        return _check_folder(args.dossier, args.date_controle or dt.date.today())
+    except Exception as exc:
+        print(
+            f"Le contrôle s'est interrompu sur une erreur imprévue ({type(exc).__name__}) : "
+            "rien n'a été modifié. Transmettez ce message à l'observatoire."
+        )
+        return 1
+
+
+def _check_folder(folder: Path, check_date: dt.date) -> int:
+    from pipelines.lib.contract.deliveries import delivery_for_path
+
+    try:
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except PermissionError:
+        exists = is_dir = True  # reported below, when the folder is listed
+    if not exists:
+        print(
+            f"Le dossier {folder} n'existe pas : indiquez le dossier de la livraison "
+            "(<source>/<dept>/<annee>)."
+        )
+        return 1
+    if not is_dir:
+        print(
+            f"{folder} n'est pas un dossier : indiquez le dossier qui contient les fichiers "
+            "de la livraison (<source>/<dept>/<annee>), pas un fichier."
+        )
+        return 1
+    try:
+        deliveries = delivery_for_path(folder)
     except ValueError as exc:
         print(str(exc))
         return 1
-    if not deliveries:
-        print(f"Aucun fichier CSV dans {args.dossier}.")
+    except PermissionError:
+        print(f"Le dossier {folder} ne peut pas être lu : droits d'accès insuffisants.")
         return 1
-    check_date = args.date_controle or dt.date.today()
-    verdicts = judge([read_delivery(d) for d in deliveries], EXPECTATIONS_DIR, check_date)
+    if not deliveries:
+        print(f"Aucun fichier CSV dans {folder}.")
+        return 1
+    from pipelines.lib.quality.gate import judge, read_delivery
+    from pipelines.lib.quality.notices import sibling_open_keys
+    from pipelines.lib.quality.reports import report_markdown
+
+    previous = {}
+    for d in deliveries:
+        found = sibling_open_keys(d)
+        if found:
+            print(f"Extrait de l'année précédente comparé : {d.folder.parent / str(d.annee - 1)}")
+        previous.update(found)
+    verdicts = judge([read_delivery(d) for d in deliveries], EXPECTATIONS_DIR, check_date, previous)
     for verdict in verdicts.values():
         print(report_markdown(verdict, check_date))
     return 0 if all(v.accepted for v in verdicts.values()) else 1

@@ -11,6 +11,7 @@ from pipelines.defs.ingestion.sensors import JOB_NAME, nouvelles_livraisons
 from pipelines.defs.publication.assets import build_publication_asset
 from pipelines.defs.quality.checks import controle_livraisons
 from pipelines.defs.quality.linkage import appariement_stable
+from pipelines.defs.quality.verdicts import verdicts_livraisons
 from pipelines.defs.resources import ObservatoireResource
 from pipelines.defs.transformation.assets import build_dbt_assets, observatoire_dbt
 from pipelines.defs.transformation.project import dbt_project
@@ -29,6 +30,7 @@ def build_definitions(
     return dg.Definitions(
         assets=[
             livraisons,
+            verdicts_livraisons,
             livraisons_acceptees,
             dbt_assets,
             build_publication_asset(project.manifest_path),

@@ -27,7 +27,8 @@ EXIT_REFUSED = 3
 
 _STEP_LABELS = {
     "livraisons": "lecture et dépôt des livraisons",
-    "controle_livraisons": "contrôle qualité (Great Expectations)",
+    "verdicts_livraisons": "contrôle qualité (Great Expectations) et rapports de livraison",
+    "controle_livraisons": "bilan du contrôle qualité",
     "livraisons_acceptees": "promotion des livraisons acceptées",
     "observatoire_dbt": "modélisation dbt (build et tests)",
     "marts_publies": "publication des marts",

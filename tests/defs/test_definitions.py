@@ -29,9 +29,9 @@ def test_dbt_sources_are_the_promoted_tables() -> None:
     assert publish_parents == {dg.AssetKey(["marts", m]) for m in MARTS}
 
 
-def test_the_gate_is_a_blocking_check_on_the_landed_deliveries() -> None:
+def test_the_gate_is_a_blocking_check_on_the_verdicts() -> None:
     checks = defs.resolve_asset_graph().asset_check_keys
-    gate = dg.AssetCheckKey(dg.AssetKey("livraisons"), "livraisons_acceptees")
+    gate = dg.AssetCheckKey(dg.AssetKey("verdicts_livraisons"), "livraisons_acceptees")
     assert gate in checks
     assert {f"suite_{t}" for t in TABLES} <= {c.name for c in checks}
     spec = next(

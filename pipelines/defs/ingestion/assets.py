@@ -1,20 +1,23 @@
 """Ingestion: land the deliveries of a run, then promote the accepted ones.
 
-`livraisons` reads each delivery of the run (one partition each) and lands its normalised rows;
-the quality gate (`defs/quality`) judges them; `raw/<table>` promotes only accepted deliveries,
-each replacing its own partition's rows in one transaction.
+`livraisons` reads each delivery of the run (one partition each) and lands its normalised rows,
+one delivery at a time (memory stays that of the largest delivery, and a delivery whose rows the
+warehouse refuses fails alone); the quality gate (`defs/quality/verdicts.py`) judges them;
+`raw/<table>` promotes only accepted deliveries, each replacing its own partition's rows.
 """
 
+import json
 from collections.abc import Iterator
 
 import dagster as dg
 
 from pipelines.defs.ingestion.partitions import livraisons_partitions
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.lib.contract.deliveries import discover
+from pipelines.lib.contract.deliveries import discover, report_stem
 from pipelines.lib.contract.pseudonymisation import ensure_demo_secret, warehouse_keys
 from pipelines.lib.contract.tables import TABLES
 from pipelines.lib.quality.gate import read_delivery
+from pipelines.lib.quality.reports import verdict_from_report, write_reports
 from pipelines.lib.store import warehouse
 
 
@@ -43,16 +46,18 @@ def livraisons(
             "l'entrepôt (voir README, « Secrets »)."
         )
     keys = warehouse_keys(secret_file)
+    counts: dict[str, int] = {}
     with warehouse.connect(settings.warehouse) as con:
         warehouse.ensure_schemas(con)
         warehouse.check_secret(con, keys.fingerprint())
-    reads = []
-    for i, delivery in enumerate(deliveries, start=1):
-        reads.append(read_delivery(delivery, keys.rekey))
-        if i % 25 == 0 or i == len(deliveries):
-            context.log.info(f"Lecture des livraisons : {i}/{len(deliveries)}")
-    with warehouse.connect(settings.warehouse) as con:
-        counts = warehouse.land(con, reads, context.run_id)
+        warehouse.clear_landing(con, [d.key for d in deliveries])
+        for i, delivery in enumerate(deliveries, start=1):
+            read = read_delivery(delivery, keys.rekey, root=settings.raw_dir)
+            for table, n in warehouse.land_delivery(con, read, context.run_id).items():
+                counts[table] = counts.get(table, 0) + n
+            del read
+            if i % 25 == 0 or i == len(deliveries):
+                context.log.info(f"Lecture des livraisons : {i}/{len(deliveries)}")
     context.log.info(f"{sum(counts.values())} lignes déposées en zone d'atterrissage.")
     return dg.MaterializeResult(
         metadata={
@@ -64,6 +69,9 @@ def livraisons(
 
 
 RAW_KEYS = [dg.AssetKey(["raw", t]) for t in TABLES]
+# The gate's verdicts (defs/quality/verdicts.py): promotion comes after them, and after their
+# blocking check.
+VERDICTS_KEY = dg.AssetKey("verdicts_livraisons")
 ACCEPTED_REGISTRY_KEY = dg.AssetKey(["audit", "acceptees"])
 
 
@@ -72,7 +80,7 @@ ACCEPTED_REGISTRY_KEY = dg.AssetKey(["audit", "acceptees"])
         *(
             dg.AssetSpec(
                 key,
-                deps=[livraisons],
+                deps=[VERDICTS_KEY],
                 group_name="ingestion",
                 kinds={"duckdb"},
                 description=f"Lignes typées des livraisons acceptées : {key.path[-1]}.",
@@ -81,7 +89,7 @@ ACCEPTED_REGISTRY_KEY = dg.AssetKey(["audit", "acceptees"])
         ),
         dg.AssetSpec(
             ACCEPTED_REGISTRY_KEY,
-            deps=[livraisons],
+            deps=[VERDICTS_KEY],
             group_name="ingestion",
             kinds={"duckdb"},
             description="Registre des livraisons en vigueur dans raw.",
@@ -94,13 +102,26 @@ def livraisons_acceptees(
     """Promote the run's accepted deliveries (write–audit–publish: only after the gate)."""
     settings = observatoire.settings
     with warehouse.connect(settings.warehouse) as con:
-        promoted = warehouse.promote(con, context.run_id)
+        promotion = warehouse.promote(con, context.run_id)
         counts = warehouse.accepted_summary(con)
+    for failed, problem in sorted(promotion.failed.items()):
+        # The delivery could not be promoted: its report says so, and it counts as refused.
+        report = settings.reports_dir / "livraisons" / f"{report_stem(failed)}.json"
+        if report.exists():
+            verdict, day = verdict_from_report(json.loads(report.read_text(encoding="utf-8")))
+            verdict.problems.append(problem)
+            write_reports(verdict, settings.reports_dir, day)
+        context.log.warning(f"Livraison refusée à la promotion : {failed} ({problem.message})")
     context.log.info(
-        f"{len(promoted)} livraison(s) promue(s) ; les livraisons inchangées ne sont pas réécrites."
+        f"{len(promotion.promoted)} livraison(s) promue(s) ; les livraisons inchangées ne sont "
+        "pas réécrites."
     )
     for key in RAW_KEYS:
         yield dg.MaterializeResult(asset_key=key, metadata={"lignes": counts[key.path[-1]]})
     yield dg.MaterializeResult(
-        asset_key=ACCEPTED_REGISTRY_KEY, metadata={"livraisons_promues": len(promoted)}
+        asset_key=ACCEPTED_REGISTRY_KEY,
+        metadata={
+            "livraisons_promues": len(promotion.promoted),
+            "livraisons_refusees_a_la_promotion": len(promotion.failed),
+        },
     )

@@ -5,11 +5,14 @@ or `<table>__<producteur>.csv` when several producers deliver for the same depar
 (exports.md §1). One delivery = one partition: source × department × year (× producer).
 """
 
+import functools
 import hashlib
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.lib.contract.fileformat import LIMITS
 from pipelines.lib.contract.tables import SOURCES
 
 _FILE = re.compile(
@@ -44,12 +47,31 @@ class Delivery:
         return report_stem(self.key)
 
     def fingerprint(self) -> str:
-        """SHA-256 over the file names and bytes: a re-delivery with the same content is a no-op."""
+        """SHA-256 over the file names and bytes: a re-delivery with the same content is a no-op.
+        Bytes are read by chunks; a file that is not a regular file, is over the size limit or
+        cannot be opened counts by its metadata only (the gate refuses it unread)."""
         digest = hashlib.sha256()
         for path in sorted([*self.files.values(), *self.unknown_files, *self.duplicate_files]):
             digest.update(path.name.encode())
-            digest.update(path.read_bytes())
+            _digest_file(digest, path)
         return digest.hexdigest()
+
+
+def _digest_file(digest: "hashlib._Hash", path: Path) -> None:
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        digest.update(b"\0absent")
+        return
+    if stat.S_ISREG(st.st_mode) and st.st_size <= LIMITS.file_bytes:
+        try:
+            with path.open("rb") as handle:
+                for chunk in iter(functools.partial(handle.read, 2**20), b""):
+                    digest.update(chunk)
+            return
+        except PermissionError:
+            pass
+    digest.update(f"\0{st.st_mode}:{st.st_size}:{st.st_mtime_ns}".encode())
 
 
 def report_stem(key: str) -> str:
@@ -74,7 +96,9 @@ def delivery_from_folder(folder: Path, source: str, dept: str, annee: int) -> li
     unknown: dict[str | None, list[Path]] = {}
     duplicates: dict[str | None, list[Path]] = {}
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.startswith("."):
+        # Links and special files are kept, so that the gate refuses them (unread) instead of
+        # ignoring them; only real sub-folders and hidden files are not delivery files.
+        if (path.is_dir() and not path.is_symlink()) or path.name.startswith("."):
             continue
         parsed = parse_file_name(path.name)
         if parsed is None:

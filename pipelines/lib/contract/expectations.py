@@ -30,7 +30,7 @@ IDENTIFIER_PATTERNS = {
 ID_JEUNE_PATTERN = r"^[0-9a-f]{64}$"
 YEAR_MONTH_PATTERN = r"^\d{4}-(?:0[1-9]|1[0-2])$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-INT_PATTERN = r"^[1-9]\d*$"
+INT_PATTERN = r"^[1-9]\d{0,8}$"  # at most 9 digits: always an INTEGER of the warehouse
 COMMUNE_PATTERN = r"^(?:\d{5}|2[AB]\d{3})$"
 DATE_MIN = "1990-01-01"
 # Suite parameter filled at validation time with the day the delivery is checked.
@@ -151,7 +151,7 @@ def build_suite(table: Table, dept_codes: list[str]) -> dict[str, Any]:
                 _exp(
                     "expect_column_values_to_match_regex",
                     "ENTIER_INVALIDE",
-                    f"« {c} » n'est pas un entier supérieur à 0.",
+                    f"« {c} » n'est pas un entier supérieur à 0 (au plus 9 chiffres).",
                     column=c,
                     regex=INT_PATTERN,
                 )

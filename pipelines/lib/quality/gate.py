@@ -5,6 +5,11 @@ header); row rules come from the Great Expectations suites of `expectations/`; r
 between the files of one delivery are checked here with polars. The rows of all deliveries of a
 run are validated together, one suite per table, so that the cost of Great Expectations is paid
 per table and per run, not per delivery; `_livraison` and `_ligne` map every failing row back.
+
+One delivery can fail only itself: if a validation over all deliveries raises, the table is
+validated again delivery by delivery, and the delivery whose rows make it raise is refused with
+`ERREUR_INATTENDUE`; the same holds for the reference checks and the warnings. Warnings
+(`notices.py`) are told in the verdict, never a reason to refuse.
 """
 
 import datetime as dt
@@ -13,6 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +33,14 @@ from pipelines.lib.contract.expectations import (
     date_column,
     load_suite,
 )
-from pipelines.lib.contract.rules import MAX_EXAMPLES, MAX_LINES, Problem
+from pipelines.lib.contract.rules import MAX_EXAMPLES, MAX_LINES, Notice, Problem
 from pipelines.lib.contract.tables import ASE_SERVICE_CODES, TABLES, Kind, Table, tables_of
-from pipelines.lib.quality.reading import ReadFile, read_table_file
+from pipelines.lib.quality.isolation import is_platform_fault, unexpected_problem
+from pipelines.lib.quality.notices import OpenKeys, delivery_notices, open_keys, previous_key
+from pipelines.lib.quality.reading import ReadDelivery, read_table_file
 from pipelines.lib.reference import dept_codes
+
+__all__ = ["ReadDelivery", "Verdict", "judge", "read_delivery", "structural_problems"]
 
 # Rules whose failing values may be shown as examples: closed formats that identify nobody.
 _RULES_WITH_EXAMPLES = {
@@ -42,6 +52,9 @@ _RULES_WITH_EXAMPLES = {
     "COMMUNE_INVALIDE",
 }
 _IDENTIFIER_RE = re.compile("|".join(IDENTIFIER_PATTERNS.values()))
+_FIRST_DAY, _LAST_DAY = dt.date(1678, 1, 1), dt.date(2262, 1, 1)
+_SHOWABLE = re.compile(r"^[\w|/.,:?+ '’()-]{1,40}$")
+_KEY_FRAGMENT = re.compile(r"[0-9a-fA-F]{12,}")
 
 
 @dataclass
@@ -49,6 +62,7 @@ class Verdict:
     delivery: Delivery
     problems: list[Problem] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[Notice] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -59,18 +73,17 @@ class Verdict:
         return "acceptee" if self.accepted else "refusee"
 
 
-@dataclass
-class ReadDelivery:
-    delivery: Delivery
-    files: dict[str, ReadFile]
-
-
-def read_delivery(delivery: Delivery, rekey: Callable[[str], str] | None = None) -> ReadDelivery:
-    """Read every file of a delivery; with `rekey`, keys are warehouse keys from the start."""
+def read_delivery(
+    delivery: Delivery, rekey: Callable[[str], str] | None = None, root: Path | None = None
+) -> ReadDelivery:
+    """Read every file of a delivery; with `rekey`, keys are warehouse keys from the start.
+    `root` is the deliveries folder: a file whose real path leaves it is refused unread (the
+    delivery's own folder by default)."""
+    root = root if root is not None else delivery.folder
     return ReadDelivery(
         delivery,
         {
-            table: read_table_file(path, TABLES[table], rekey)
+            table: read_table_file(path, TABLES[table], rekey, root)
             for table, path in delivery.files.items()
         },
     )
@@ -132,6 +145,7 @@ def structural_problems(read: ReadDelivery) -> list[Problem]:
             )
     for rf in read.files.values():
         problems.extend(rf.problems)
+    problems.extend(read.problems)
     return problems
 
 
@@ -163,10 +177,16 @@ def folder_problems(d: Delivery) -> list[Problem]:
 
 
 def _example(value: Any) -> str:
+    """A failing value as the report may show it: only what looks like a value of a closed
+    format (a code, a date, a boolean, a number) is shown. Anything longer, holding a line
+    break, a delimiter-like character or a fragment of a key — typically several fields run
+    together by a stray quote — is not reproduced."""
     text = str(value)
     if _IDENTIFIER_RE.search(text):
         return "[valeur masquée : donnée identifiante]"
-    return text[:40]
+    if not _SHOWABLE.match(text) or _KEY_FRAGMENT.search(text):
+        return "[valeur non reproduite]"
+    return text
 
 
 def _validation_frame(table: Table, parts: list[tuple[str, pl.DataFrame]]) -> Any:
@@ -182,9 +202,13 @@ def _validation_frame(table: Table, parts: list[tuple[str, pl.DataFrame]]) -> An
             ).select("_livraison", "_ligne", *table.column_names)
         )
     combined = pl.concat(frames, how="vertical")
+    # Parsed dates are clipped to what nanosecond timestamps hold (1678–2262): 31/12/9999, the
+    # "no end" of much French software, would otherwise make pandas raise. Every bound of the
+    # suites lies well inside, so clipping changes no verdict; examples quote the delivered text.
     dates = [
         pl.col(c.name)
         .str.strptime(pl.Date, "%Y-%m-%d" if c.kind is Kind.DATE else "%Y-%m", strict=False)
+        .clip(_FIRST_DAY, _LAST_DAY)
         .alias(date_column(c.name))
         for c in table.columns
         if c.kind in (Kind.DATE, Kind.YEAR_MONTH)
@@ -223,8 +247,10 @@ class _Validator:
                 out[bound] = dt.datetime.fromisoformat(out[bound])
         return out
 
-    def validate(self, suite_json: dict[str, Any], frame: Any, check_date: dt.date) -> Any:
-        suite = self.gx.ExpectationSuite(
+    def suite(self, suite_json: dict[str, Any]) -> Any:
+        """Built once per table, before any data is seen: a broken suite is the platform's
+        fault, not a delivery's."""
+        return self.gx.ExpectationSuite(
             name=suite_json["name"],
             expectations=[
                 self.gx.expectations.registry.get_expectation_impl(e["type"])(
@@ -233,6 +259,8 @@ class _Validator:
                 for e in suite_json["expectations"]
             ],
         )
+
+    def validate(self, suite: Any, frame: Any, check_date: dt.date) -> Any:
         batch = self.batch_definition.get_batch(batch_parameters={"dataframe": frame})
         return batch.validate(
             suite,
@@ -252,11 +280,12 @@ def _row_problems(
     parts: list[tuple[str, pl.DataFrame]],
     file_names: Mapping[str, str],
     validator: _Validator,
-    suites_dir: Path,
+    suite: Any,
     check_date: dt.date,
 ) -> dict[str, list[Problem]]:
     frame = _validation_frame(table, parts)
-    result = validator.validate(load_suite(suites_dir, table.name), frame, check_date)
+    result = validator.validate(suite, frame, check_date)
+    texts = dict(parts)
     out: dict[str, list[Problem]] = defaultdict(list)
     for r in result.results:
         if r.success:
@@ -278,12 +307,15 @@ def _row_problems(
             examples: list[str] = []
             if meta["regle"] in _RULES_WITH_EXAMPLES:
                 source_col = kwargs.get("column")
-                for h in hits:
-                    value = h.get(source_col) if source_col else None
+                if source_col and source_col != column:  # a parsed date: quote the text
+                    part = texts[key]
+                    values = part.filter(pl.col("_ligne").is_in(lines[:1000]))[column]
+                    found: list[Any] = values.to_list()
+                else:
+                    found = [h.get(source_col) if source_col else None for h in hits]
+                for value in found:
                     if value is None or pd.isna(value):
                         continue
-                    if hasattr(value, "date"):
-                        value = value.date().isoformat()
                     ex = _example(value)
                     if ex not in examples:
                         examples.append(ex)
@@ -321,6 +353,8 @@ def _reference_problems(read: ReadDelivery) -> list[Problem]:
             if ref.column not in rf.frame.columns:
                 continue
             target = read.files.get(ref.table)
+            if target is not None and target.frame is None:
+                continue  # the target file is refused unread: its own problem says why
             if target is None or target.frame is None or ref.target not in target.frame.columns:
                 known = pl.Series(ref.target, [], dtype=pl.Utf8)
             else:
@@ -351,11 +385,64 @@ def _reference_problems(read: ReadDelivery) -> list[Problem]:
     return problems
 
 
+def _isolated_row_problems(
+    table: Table,
+    parts: list[tuple[str, pl.DataFrame]],
+    file_names: Mapping[str, str],
+    validator: _Validator,
+    suite: Any,
+    check_date: dt.date,
+) -> dict[str, list[Problem]]:
+    """The suite's problems over all deliveries at once; if that raises, delivery by
+    delivery, so that the delivery whose rows make the validation raise is the only one
+    refused for it (`ERREUR_INATTENDUE`)."""
+    try:
+        return _row_problems(table, parts, file_names, validator, suite, check_date)
+    except Exception as exc:
+        if is_platform_fault(exc):
+            raise
+    out: dict[str, list[Problem]] = defaultdict(list)
+    for part in parts:
+        key = part[0]
+        try:
+            found = _row_problems(table, [part], file_names, validator, suite, check_date)
+        except Exception as exc:
+            if is_platform_fault(exc):
+                raise
+            found = {
+                key: [
+                    unexpected_problem(file_names[key], exc, "la validation (Great Expectations)")
+                ]
+            }
+        for k, problems in found.items():
+            out[k].extend(problems)
+    return out
+
+
+def _guarded(
+    verdict: Verdict, fichier: str, stage: str, work: Callable[[], list[Any]]
+) -> list[Any]:
+    """Run one delivery's check; an unforeseen exception refuses that delivery only."""
+    try:
+        return work()
+    except Exception as exc:
+        if is_platform_fault(exc):
+            raise
+        verdict.problems.append(unexpected_problem(fichier, exc, stage, "de cette livraison"))
+        return []
+
+
 def judge(
-    reads: Iterable[ReadDelivery], suites_dir: Path, check_date: dt.date | None = None
+    reads: Iterable[ReadDelivery],
+    suites_dir: Path,
+    check_date: dt.date | None = None,
+    previous_open: Mapping[str, OpenKeys] | None = None,
 ) -> dict[str, Verdict]:
-    """Every problem of every delivery, and its verdict. `check_date` is the day the deliveries
-    are checked (dates after it are refused); today by default."""
+    """Every problem and warning of every delivery, and its verdict. `check_date` is the day
+    the deliveries are checked (dates after it are refused); today by default.
+    `previous_open` maps a partition key of year Y−1 to the open records of its accepted
+    extract (table → business keys), for `ENREGISTREMENT_DISPARU`; a Y−1 delivery accepted
+    in this same judgement takes precedence over it."""
     check_date = check_date or dt.date.today()
     reads = list(reads)
     verdicts = {r.delivery.key: Verdict(r.delivery) for r in reads}
@@ -364,12 +451,20 @@ def judge(
     missing_cols: dict[tuple[str, str], set[str]] = {}
     for read in reads:
         key = read.delivery.key
-        verdicts[key].problems.extend(structural_problems(read))
-        verdicts[key].problems.extend(_reference_problems(read))
+        verdict = verdicts[key]
+        folder = str(read.delivery.folder)
+        verdict.problems.extend(
+            _guarded(verdict, folder, "l'examen", partial(structural_problems, read))
+        )
+        verdict.problems.extend(
+            _guarded(
+                verdict, folder, "le contrôle des références", partial(_reference_problems, read)
+            )
+        )
         for table_name, rf in read.files.items():
             if rf.frame is None:
                 continue
-            verdicts[key].rows[table_name] = rf.frame.height
+            verdict.rows[table_name] = rf.frame.height
             missing_cols[(key, table_name)] = rf.missing_columns
             if rf.frame.height:
                 by_table[table_name].append((key, rf.frame))
@@ -379,18 +474,33 @@ def judge(
         for table_name in TABLES:
             if table_name not in by_table:
                 continue
-            found = _row_problems(
+            suite = validator.suite(load_suite(suites_dir, table_name))
+            found = _isolated_row_problems(
                 TABLES[table_name],
                 by_table[table_name],
                 file_names[table_name],
                 validator,
-                suites_dir,
+                suite,
                 check_date,
             )
             for key, problems in found.items():
                 absent = missing_cols.get((key, table_name), set())
                 # An absent column is reported once, as COLONNE_MANQUANTE, not row by row.
                 verdicts[key].problems.extend(p for p in problems if p.colonne not in absent)
+    in_run = {r.delivery.key: open_keys(r) for r in reads if verdicts[r.delivery.key].accepted}
+    for read in reads:
+        verdict = verdicts[read.delivery.key]
+        before = previous_key(read.delivery)
+        previous = in_run[before] if before in in_run else (previous_open or {}).get(before)
+        verdict.warnings.extend(
+            _guarded(
+                verdict,
+                str(read.delivery.folder),
+                "le calcul des avertissements",
+                partial(delivery_notices, read, previous),
+            )
+        )
     for v in verdicts.values():
         v.problems.sort(key=lambda p: (p.fichier, p.colonne or "", p.regle))
+        v.warnings.sort(key=lambda n: (n.fichier, n.colonne or "", n.code))
     return verdicts

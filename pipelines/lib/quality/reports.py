@@ -2,7 +2,7 @@
 
 A report never repeats a personal value: problems carry line numbers, counts and only examples
 of closed formats (codes, dates, booleans), and examples that look like identifiers are masked
-by the gate before they get here.
+by the gate before they get here. Warnings carry counts and line numbers only.
 """
 
 import datetime as dt
@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipelines.lib.contract.rules import RULES
+from pipelines.lib.contract.deliveries import Delivery
+from pipelines.lib.contract.rules import RULES, WARNINGS, Notice, Problem
 from pipelines.lib.quality.gate import Verdict
 
 SOURCE_LABELS = {
@@ -33,7 +34,27 @@ def report_dict(verdict: Verdict, check_date: dt.date) -> dict[str, Any]:
         "lignes_par_table": verdict.rows,
         "nb_problemes": len(verdict.problems),
         "problemes": [p.as_dict() for p in verdict.problems],
+        "nb_avertissements": len(verdict.warnings),
+        "avertissements": [n.as_dict() for n in verdict.warnings],
     }
+
+
+def verdict_from_report(data: dict[str, Any]) -> tuple[Verdict, dt.date]:
+    """The verdict a JSON report holds (to rewrite a report after the fact)."""
+    delivery = Delivery(
+        source=data["source"],
+        dept=data["dept"],
+        annee=data["annee"],
+        producteur=data["producteur"],
+        folder=Path(data["source"], data["dept"], str(data["annee"])),
+    )
+    verdict = Verdict(
+        delivery,
+        [Problem(**p) for p in data["problemes"]],
+        dict(data["lignes_par_table"]),
+        [Notice(**n) for n in data.get("avertissements", [])],
+    )
+    return verdict, dt.date.fromisoformat(data["date_controle"])
 
 
 def _lines(lignes: list[int], nb: int) -> str:
@@ -52,14 +73,25 @@ def report_markdown(verdict: Verdict, check_date: dt.date) -> str:
     )
     lines = [title, "", f"Contrôlée le {check_date.strftime('%d/%m/%Y')}.", ""]
     if verdict.accepted:
-        lines.append(
-            "**Livraison acceptée.** Toutes les règles du contrat d'échange v1 sont respectées."
-        )
+        nb = len(verdict.warnings)
+        if nb:
+            lines.append(
+                f"**Livraison acceptée avec {nb} avertissement(s).** Toutes les règles du contrat "
+                "d'échange v1.1 sont respectées ; les avertissements ci-dessous ne bloquent pas "
+                "la livraison, mais signalent des données à vérifier."
+            )
+        else:
+            lines.append(
+                "**Livraison acceptée.** Toutes les règles du contrat d'échange v1.1 sont "
+                "respectées."
+            )
         lines.append("")
         lines.append("| table | lignes |")
         lines.append("|---|---|")
         lines.extend(f"| {t} | {n} |" for t, n in sorted(verdict.rows.items()))
-        return "\n".join(lines) + "\n"
+        lines.append("")
+        lines.extend(_warnings_section(verdict.warnings))
+        return "\n".join(lines).rstrip("\n") + "\n"
     lines.append(
         f"**Livraison refusée** : {len(verdict.problems)} problème(s). La livraison est "
         "acceptée ou refusée en entier ; rien de cette livraison n'est pris en compte tant "
@@ -87,7 +119,35 @@ def report_markdown(verdict: Verdict, check_date: dt.date) -> str:
     lines.append("")
     for code in sorted({p.regle for p in verdict.problems}):
         lines.append(f"- `{code}` : {RULES[code]}")
-    return "\n".join(lines) + "\n"
+    lines.append("")
+    lines.extend(_warnings_section(verdict.warnings))
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _warnings_section(warnings: list[Notice]) -> list[str]:
+    """The warnings, told apart from the problems: they never refuse a delivery."""
+    if not warnings:
+        return []
+    lines = [
+        f"## Avertissements ({len(warnings)})",
+        "",
+        "Ils ne bloquent pas la livraison ; vérifiez les données concernées.",
+        "",
+        "| avertissement | fichier | colonne | constat | lignes |",
+        "|---|---|---|---|---|",
+    ]
+    for n in warnings:
+        lines.append(
+            f"| `{n.code}` | {n.fichier} | {n.colonne or '—'} | {n.message} "
+            f"| {_lines(n.lignes, n.nb)} |"
+        )
+    lines.append("")
+    lines.append("Rappel :")
+    lines.append("")
+    for code in sorted({n.code for n in warnings}):
+        lines.append(f"- `{code}` : {WARNINGS[code]}")
+    lines.append("")
+    return lines
 
 
 def write_reports(verdict: Verdict, reports_dir: Path, check_date: dt.date) -> tuple[Path, Path]:
