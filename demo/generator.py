@@ -1,7 +1,7 @@
 """Synthetic partner deliveries for the demo and the tests (`observatoire generate`).
 
 Nothing here is real: persons are drawn at random, their keys are random 64-hex strings (no
-identity is ever hashed), and only the orders of magnitude come from `shared/domain.md`.
+identity is ever hashed), and only the orders of magnitude come from `docs/domaine.md`.
 
 The generator first simulates the *truth* — every person's measures of care, exits, interviews,
 Mission Locale accompaniments and Habitat Jeunes stays, with full dates — then cuts it into

@@ -1,4 +1,4 @@
-"""Official geographic code (COG 2026), copied from `shared/reference/cog2026/` into the project.
+"""Official geographic code (COG 2026), carried by the project (`reference/README.md`).
 
 Departments and regions are dbt seeds (`dbt_project/seeds/`); communes stay in `reference/`
 because only the demo generator needs them.

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from pipelines.lib.contract.pseudonymisation import id_jeune, message, pseudonymise_file
-from pipelines.lib.contract.rules import RULES
+from pipelines.lib.contract.rules import RULES, WARNINGS
 from pipelines.lib.contract.tables import ASE_SERVICE_CODES, SOURCES, TABLES, Kind, Table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -274,5 +274,6 @@ def test_every_rule_code_is_documented() -> None:
     assert not missing, f"rule codes of rules.py missing from {CONTRACT.name}: {sorted(missing)}"
     unknown = set(refusals) - set(RULES)
     assert not unknown, f"refusal codes documented but unknown to rules.py: {sorted(unknown)}"
+    assert set(warnings) == set(WARNINGS), "the warnings documented are those of rules.py"
     # v1.1: a record that a later extract no longer holds is a warning, never a refusal.
     assert "ENREGISTREMENT_DISPARU" in warnings

@@ -1,4 +1,4 @@
-"""The partner export contract v1 (`shared/spec/exports.md`) as data.
+"""The partner export contract v1.1 (`docs/contrat-echange.md`) as data.
 
 Everything that reads, checks or generates deliveries takes its column names, types, code lists,
 business keys and references from here, so that the contract is written once. Column names and
