@@ -2,12 +2,6 @@
 -- an ASE delivery, and for the region, the exits by age band, housing, activity and resources
 -- at exit. Every modality of the code list appears, zeros included, so that each dimension's
 -- rows add up to `sorties_ase_synthese.nb_sorties` and the table keeps the same grid every year.
-{%- set dimensions = {
-    'tranche_age_sortie': ['18', '19', '20', '21_PLUS'],
-    'logement_sortie': contract_codes('ase_sorties', 'logement_sortie'),
-    'activite_sortie': contract_codes('ase_sorties', 'activite_sortie'),
-    'ressources_sortie': contract_codes('ase_sorties', 'ressources_sortie'),
-} %}
 
 with
 
@@ -31,20 +25,34 @@ exits as (
 
 modalities as (
 
-    -- Each dimension's modalities in the order of the code list (age bands in age order).
-    {%- for dimension, codes in dimensions.items() %}
-    {%- set outer_loop = loop %}
-    {%- for code in codes %}
+    -- Each dimension's modalities in the order of its code list (ages in age order); the lists
+    -- of the export contract (`contract_codes`) render as DuckDB lists.
     select
-        '{{ dimension }}' as dimension,
-        '{{ code }}' as modalite,
-        {{ outer_loop.index }} as rang_dimension,
-        {{ loop.index }} as rang_modalite
-    {%- if not (outer_loop.last and loop.last) %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-    {%- endfor %}
+        dimension,
+        rang_dimension,
+        unnest(codes) as modalite,
+        generate_subscripts(codes, 1) as rang_modalite
+    from (
+        select
+            'tranche_age_sortie' as dimension,
+            1 as rang_dimension,
+            ['18', '19', '20', '21_PLUS'] as codes
+        union all
+        select
+            'logement_sortie' as dimension,
+            2 as rang_dimension,
+            {{ contract_codes('ase_sorties', 'logement_sortie') }} as codes
+        union all
+        select
+            'activite_sortie' as dimension,
+            3 as rang_dimension,
+            {{ contract_codes('ase_sorties', 'activite_sortie') }} as codes
+        union all
+        select
+            'ressources_sortie' as dimension,
+            4 as rang_dimension,
+            {{ contract_codes('ase_sorties', 'ressources_sortie') }} as codes
+    ) as code_lists
 
 ),
 
@@ -77,17 +85,34 @@ counted_exits as (
 
 exit_modalities as (
 
-    {%- for dimension in dimensions %}
+    -- each exit once in each dimension
     select
         annee,
         dept,
-        '{{ dimension }}' as dimension,
-        {{ dimension }} as modalite
+        'tranche_age_sortie' as dimension,
+        tranche_age_sortie as modalite
     from counted_exits
-    {%- if not loop.last %}
     union all
-    {%- endif %}
-    {%- endfor %}
+    select
+        annee,
+        dept,
+        'logement_sortie' as dimension,
+        logement_sortie as modalite
+    from counted_exits
+    union all
+    select
+        annee,
+        dept,
+        'activite_sortie' as dimension,
+        activite_sortie as modalite
+    from counted_exits
+    union all
+    select
+        annee,
+        dept,
+        'ressources_sortie' as dimension,
+        ressources_sortie as modalite
+    from counted_exits
 
 ),
 
@@ -124,9 +149,9 @@ per_department as (
 
 ),
 
+-- The departments' rows, and the region's: their sums.
 per_territory as (
 
-    -- The departments' rows, and the region's: their sums.
     {{ territory_rollup(
         'per_department',
         keys=['annee', 'dimension', 'modalite', 'rang_dimension', 'rang_modalite'],

@@ -89,9 +89,9 @@ per_department as (
 
 ),
 
+-- The departments' rows, and the region's: their sums (exits and returns counted each).
 per_territory as (
 
-    -- The departments' rows, and the region's: their sums (exits and returns counted each).
     {{ territory_rollup(
         'per_department',
         keys=['annee'],

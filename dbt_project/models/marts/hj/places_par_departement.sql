@@ -120,9 +120,9 @@ per_department as (
 
 ),
 
+-- The departments' rows, and the region's: their sums.
 per_territory as (
 
-    -- The departments' rows, and the region's: their sums.
     {{ territory_rollup(
         'per_department',
         keys=['annee'],

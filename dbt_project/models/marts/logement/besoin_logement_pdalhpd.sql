@@ -262,11 +262,11 @@ per_department as (
 
 ),
 
+-- The departments, and the region: the region's expected exits are the sum of its
+-- departments' (a sum of Poisson counts is a Poisson count), its housing history and its
+-- observed outcomes too; the same formulas below then give its estimate and range.
 per_territory as (
 
-    -- The departments, and the region: the region's expected exits are the sum of its
-    -- departments' (a sum of Poisson counts is a Poisson count), its housing history and its
-    -- observed outcomes too; the same formulas below then give its estimate and range.
     {{ territory_rollup(
         'per_department',
         keys=['annee_reference'],
@@ -331,9 +331,23 @@ estimates as (
         case
             when horizons.horizon = 1 and housing_share.nb_sans_suite_observee = 0
                 then housing_share.a_loger_observes
-        end as a_loger_observes
+        end as a_loger_observes,
+        case
+            when housing_share.est_region
+                then ' ; ligne régionale : sorties prévues additionnées, part régionale à loger'
+            else ''
+        end as methode_territoire
     from housing_share
     cross join horizons
+
+),
+
+observed_need as (
+
+    select
+        *,
+        sorties_observees * a_loger_observes / nullif(connues_observees, 0) as besoin_observe
+    from estimates
 
 ),
 
@@ -365,27 +379,15 @@ final as (
         'v1 : stock au 31/12 de l''année de référence × taux de fin et de sortie par âge '
         || '(années observées jusqu''à la référence, lissés vers la région) × part des sorties '
         || 'à loger (3 dernières années) ; fourchette à 90 % (Poisson × binomiale)'
-        || case
-            when estimates.est_region
-                then ' ; ligne régionale : sorties prévues des départements additionnées, part '
-                || 'régionale des sorties à loger'
-            else ''
-        end as methode,
+        || estimates.methode_territoire as methode,
         round(estimates.part, 3) as part_sorties_a_loger,
         estimates.sorties_observees,
-        round(estimates.sorties_observees * estimates.a_loger_observes / nullif(estimates.connues_observees, 0), 1)
-            as besoin_logement_observe,
+        round(estimates.besoin_observe, 1) as besoin_logement_observe,
         round((estimates.sorties - estimates.sorties_observees) / nullif(estimates.sorties_observees, 0), 3)
             as erreur_relative_sorties,
-        round(
-            (
-                estimates.sorties * estimates.part
-                - estimates.sorties_observees * estimates.a_loger_observes / nullif(estimates.connues_observees, 0)
-            )
-            / nullif(estimates.sorties_observees * estimates.a_loger_observes / nullif(estimates.connues_observees, 0), 0),
-            3
-        ) as erreur_relative_besoin
-    from estimates
+        round((estimates.sorties * estimates.part - estimates.besoin_observe) / nullif(estimates.besoin_observe, 0), 3)
+            as erreur_relative_besoin
+    from observed_need as estimates
 
 )
 

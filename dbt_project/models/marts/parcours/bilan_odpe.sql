@@ -3,12 +3,6 @@
 -- the region (sums of the departments' counts), and every rate and share is computed once, from
 -- the counts, for both kinds of rows. The rows of a department's latest delivered year are
 -- provisional (interviews may still take place); the region's, when any of its departments' is.
-{%- set besoins = ['ressources', 'logement', 'emploi_formation', 'soins', 'demarches', 'socio_educatif'] %}
-{%- set besoin_counts = [] %}
-{%- for besoin in besoins %}
-{%- do besoin_counts.append('nb_besoin_' ~ besoin ~ '_couvert') %}
-{%- do besoin_counts.append('nb_projets_besoin_' ~ besoin ~ '_evalue') %}
-{%- endfor %}
 
 with
 
@@ -205,10 +199,18 @@ projects as (
         year(date_projet) as annee,
         dept,
         count(*) as nb_projets_autonomie,
-        {%- for besoin in besoins %}
-        count(*) filter (where besoin_{{ besoin }}) as nb_besoin_{{ besoin }}_couvert,
-        count(besoin_{{ besoin }}) as nb_projets_besoin_{{ besoin }}_evalue{{ ',' if not loop.last }}
-        {%- endfor %}
+        count(*) filter (where besoin_ressources) as nb_besoin_ressources_couvert,
+        count(besoin_ressources) as nb_projets_besoin_ressources_evalue,
+        count(*) filter (where besoin_logement) as nb_besoin_logement_couvert,
+        count(besoin_logement) as nb_projets_besoin_logement_evalue,
+        count(*) filter (where besoin_emploi_formation) as nb_besoin_emploi_formation_couvert,
+        count(besoin_emploi_formation) as nb_projets_besoin_emploi_formation_evalue,
+        count(*) filter (where besoin_soins) as nb_besoin_soins_couvert,
+        count(besoin_soins) as nb_projets_besoin_soins_evalue,
+        count(*) filter (where besoin_demarches) as nb_besoin_demarches_couvert,
+        count(besoin_demarches) as nb_projets_besoin_demarches_evalue,
+        count(*) filter (where besoin_socio_educatif) as nb_besoin_socio_educatif_couvert,
+        count(besoin_socio_educatif) as nb_projets_besoin_socio_educatif_evalue
     from delivered_projects
     group by year(date_projet), dept
 
@@ -257,10 +259,18 @@ per_department as (
         coalesce(post_exit.nb_eligibles_entretien_post_sortie, 0) as nb_eligibles_entretien_post_sortie,
         coalesce(post_exit.nb_entretiens_post_sortie, 0) as nb_entretiens_post_sortie,
         coalesce(projects.nb_projets_autonomie, 0) as nb_projets_autonomie,
-        {%- for besoin in besoins %}
-        coalesce(projects.nb_besoin_{{ besoin }}_couvert, 0) as nb_besoin_{{ besoin }}_couvert,
-        coalesce(projects.nb_projets_besoin_{{ besoin }}_evalue, 0) as nb_projets_besoin_{{ besoin }}_evalue,
-        {%- endfor %}
+        coalesce(projects.nb_besoin_ressources_couvert, 0) as nb_besoin_ressources_couvert,
+        coalesce(projects.nb_projets_besoin_ressources_evalue, 0) as nb_projets_besoin_ressources_evalue,
+        coalesce(projects.nb_besoin_logement_couvert, 0) as nb_besoin_logement_couvert,
+        coalesce(projects.nb_projets_besoin_logement_evalue, 0) as nb_projets_besoin_logement_evalue,
+        coalesce(projects.nb_besoin_emploi_formation_couvert, 0) as nb_besoin_emploi_formation_couvert,
+        coalesce(projects.nb_projets_besoin_emploi_formation_evalue, 0) as nb_projets_besoin_emploi_formation_evalue,
+        coalesce(projects.nb_besoin_soins_couvert, 0) as nb_besoin_soins_couvert,
+        coalesce(projects.nb_projets_besoin_soins_evalue, 0) as nb_projets_besoin_soins_evalue,
+        coalesce(projects.nb_besoin_demarches_couvert, 0) as nb_besoin_demarches_couvert,
+        coalesce(projects.nb_projets_besoin_demarches_evalue, 0) as nb_projets_besoin_demarches_evalue,
+        coalesce(projects.nb_besoin_socio_educatif_couvert, 0) as nb_besoin_socio_educatif_couvert,
+        coalesce(projects.nb_projets_besoin_socio_educatif_evalue, 0) as nb_projets_besoin_socio_educatif_evalue,
         coalesce(pathways.nb_sorties_suivies_ml, 0) as nb_sorties_suivies_ml,
         coalesce(pathways.nb_sorties_hebergees_hj, 0) as nb_sorties_hebergees_hj
     from grid
@@ -297,10 +307,10 @@ per_department as (
 
 ),
 
+-- The departments' rows, and the region's: their sums (a person counted in two departments
+-- counts in each, as in the department rows).
 per_territory as (
 
-    -- The departments' rows, and the region's: their sums (a person counted in two departments
-    -- counts in each, as in the department rows).
     {{ territory_rollup(
         'per_department',
         keys=['annee'],
@@ -310,7 +320,13 @@ per_territory as (
             'nb_entretiens_17_ans', 'nb_eligibles_entretien_post_sortie',
             'nb_entretiens_post_sortie', 'nb_projets_autonomie', 'nb_sorties_suivies_ml',
             'nb_sorties_hebergees_hj',
-        ] + besoin_counts,
+            'nb_besoin_ressources_couvert', 'nb_projets_besoin_ressources_evalue',
+            'nb_besoin_logement_couvert', 'nb_projets_besoin_logement_evalue',
+            'nb_besoin_emploi_formation_couvert', 'nb_projets_besoin_emploi_formation_evalue',
+            'nb_besoin_soins_couvert', 'nb_projets_besoin_soins_evalue',
+            'nb_besoin_demarches_couvert', 'nb_projets_besoin_demarches_evalue',
+            'nb_besoin_socio_educatif_couvert', 'nb_projets_besoin_socio_educatif_evalue',
+        ],
         flags=['provisoire'],
     ) }}
 
@@ -336,15 +352,26 @@ final as (
         nb_entretiens_post_sortie / nullif(nb_eligibles_entretien_post_sortie, 0)
             as taux_entretien_post_sortie,
         nb_projets_autonomie,
-        {%- for besoin in besoins %}
-        nb_besoin_{{ besoin }}_couvert / nullif(nb_projets_besoin_{{ besoin }}_evalue, 0)
-            as part_besoin_{{ besoin }}_couvert,
-        {%- endfor %}
+        nb_besoin_ressources_couvert / nullif(nb_projets_besoin_ressources_evalue, 0)
+            as part_besoin_ressources_couvert,
+        nb_besoin_logement_couvert / nullif(nb_projets_besoin_logement_evalue, 0)
+            as part_besoin_logement_couvert,
+        nb_besoin_emploi_formation_couvert / nullif(nb_projets_besoin_emploi_formation_evalue, 0)
+            as part_besoin_emploi_formation_couvert,
+        nb_besoin_soins_couvert / nullif(nb_projets_besoin_soins_evalue, 0)
+            as part_besoin_soins_couvert,
+        nb_besoin_demarches_couvert / nullif(nb_projets_besoin_demarches_evalue, 0)
+            as part_besoin_demarches_couvert,
+        nb_besoin_socio_educatif_couvert / nullif(nb_projets_besoin_socio_educatif_evalue, 0)
+            as part_besoin_socio_educatif_couvert,
         nb_sorties_suivies_ml / nullif(nb_sorties, 0) as part_sorties_suivies_ml,
         nb_sorties_hebergees_hj / nullif(nb_sorties, 0) as part_sorties_hebergees_hj,
-        {%- for besoin in besoins %}
-        nb_projets_besoin_{{ besoin }}_evalue{{ ',' if not loop.last }}
-        {%- endfor %}
+        nb_projets_besoin_ressources_evalue,
+        nb_projets_besoin_logement_evalue,
+        nb_projets_besoin_emploi_formation_evalue,
+        nb_projets_besoin_soins_evalue,
+        nb_projets_besoin_demarches_evalue,
+        nb_projets_besoin_socio_educatif_evalue
     from per_territory
 
 )

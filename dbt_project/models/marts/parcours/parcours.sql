@@ -48,17 +48,21 @@ categories as (
 
 ),
 
+observation_hj as (
+
+    select make_date(max(annee), 12, 31) as fin_observation
+    from annees_hj
+
+),
+
 observation as (
 
     -- The pathways' observation end: 31 December of the latest year delivered by any Mission
     -- Locale, or by any Habitat Jeunes association, whichever comes first (a source that never
     -- delivered does not hold it back; null when neither has).
-    select
-        least(
-            observation_ml.fin_observation,
-            (select make_date(max(annee), 12, 31) from annees_hj)
-        ) as fin_observation
+    select least(observation_ml.fin_observation, observation_hj.fin_observation) as fin_observation
     from observation_ml
+    cross join observation_hj
 
 ),
 

@@ -178,10 +178,10 @@ per_department as (
 
 ),
 
+-- The departments' rows, and the region's: their sums (a person known to two departments
+-- counts in each, as in the department rows).
 per_territory as (
 
-    -- The departments' rows, and the region's: their sums (a person known to two departments
-    -- counts in each, as in the department rows).
     {{ territory_rollup(
         'per_department',
         keys=['annee', 'population'],

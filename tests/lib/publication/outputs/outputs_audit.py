@@ -163,7 +163,7 @@ def check_workbook(folder: Path) -> int:
                     continue
                 assert not secret_fill
                 value = row[column]
-                if value is None:
+                if value is None or value == "":  # a spreadsheet cell holds no empty text
                     assert cell.value is None
                 elif isinstance(value, bool):
                     assert cell.value == ("oui" if value else "non")
