@@ -648,6 +648,32 @@ def _simulate_ml(
 # --------------------------------------------------------------------------------------------
 
 
+def _place_conventions(places: list[int], residences: list[dict[str, object]]) -> list[int]:
+    """The residence (index) that holds each convention: never more places reserved than beds.
+
+    A department's conventions (domain.md) are spread over its residences, largest first, each
+    on the residence where the reserved places would weigh least once it is added (ties: the
+    first residence). Large conventions still exceed the 15 % ceiling (Gard reserves more than
+    a hundred places), which `residences_plafond` is there to show; but a residence never gets
+    more reserved places than its capacity — in the rare case no residence can take a
+    convention, the one with the most free beds is enlarged to hold it. Deterministic: no
+    random draw, so the rest of the demo is drawn as before.
+    """
+    reserved = [0] * len(residences)
+    hosts = [0] * len(places)
+    for j in sorted(range(len(places)), key=lambda j: (-places[j], j)):
+        capacity = [_int(r["capacite_places"]) for r in residences]
+        fits = [k for k in range(len(residences)) if reserved[k] + places[j] <= capacity[k]]
+        if fits:
+            k = min(fits, key=lambda k: ((reserved[k] + places[j]) / capacity[k], k))
+        else:
+            k = max(range(len(residences)), key=lambda k: (capacity[k] - reserved[k], -k))
+            residences[k]["capacite_places"] = reserved[k] + places[j]
+        reserved[k] += places[j]
+        hosts[j] = k
+    return hosts
+
+
 def _simulate_hj(
     rng: random.Random,
     region: Region,
@@ -694,11 +720,13 @@ def _simulate_hj(
                 ),
             )
             residences.append(res)
-            truth.add("hj_residences", **res)
         conventions = CONVENTIONS_OCCITANIE.get(dept, []) if occitanie else []
+        hosts = _place_conventions([places for _, places, _, _ in conventions], residences)
+        for res in residences:  # as placed: a capacity may have grown to hold a convention
+            truth.add("hj_residences", **res)
         conv_rows = []
         for j, (public_code, places, financeur, dept_financeur) in enumerate(conventions):
-            res = residences[j % len(residences)]
+            res = residences[hosts[j]]
             start = D(rng.randint(years.start - 4, years.start), rng.choice([1, 4, 9]), 1)
             end = (
                 None

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from helpers import OCCITANIE
 
-from demo.generator import generate
+from demo.generator import _place_conventions, generate
 from pipelines.lib.contract.deliveries import discover
 from pipelines.lib.quality.gate import judge, read_delivery
 
@@ -107,3 +107,55 @@ def test_keys_link_sources(small_demo: Path) -> None:
     hj = ids("hj/*/*/hj_sejours*.csv")
     assert len(ase & ml) > 10
     assert len(ase & hj) > 5
+
+
+def test_conventions_are_placed_where_they_fit() -> None:
+    """Largest first, each where its places weigh least once added: 50 places on the 78-bed
+    residence (64 %, not 75 % on the 67-bed one), the next 50 on the 67-bed one (the 78-bed one
+    is full), 18 on the 78-bed one again (68 of 78, the only one with room); the 10-bed residence
+    takes none. When no residence has room, the one with the most free beds is enlarged."""
+    residences: list[dict[str, object]] = [
+        {"capacite_places": 10},
+        {"capacite_places": 67},
+        {"capacite_places": 78},
+    ]
+    assert _place_conventions([50, 50, 18], residences) == [2, 1, 2]
+    assert [r["capacite_places"] for r in residences] == [10, 67, 78]
+    small: list[dict[str, object]] = [{"capacite_places": 10}, {"capacite_places": 12}]
+    assert _place_conventions([20], small) == [1]
+    assert small[1]["capacite_places"] == 20
+
+
+def test_no_residence_reserves_more_places_than_beds(small_demo: Path) -> None:
+    """Issue 11.6: places reserved under conventions never exceed a residence's capacity (they
+    did by accident: a department's conventions went to its first residences, whatever their
+    size)."""
+
+    def table(name: str) -> pl.DataFrame:
+        frames = []
+        for p in small_demo.glob(f"hj/*/*/{name}*.csv"):
+            head = p.read_bytes().split(b"\n", 1)[0]
+            frame = pl.read_csv(
+                p,
+                separator=";" if b";" in head else ",",
+                infer_schema=False,
+                encoding="utf8-lossy",
+            )
+            frame = frame.rename({c: c.strip().lower() for c in frame.columns})
+            frames.append(frame.with_columns(pl.lit(p.parent.as_posix()).alias("livraison")))
+        return pl.concat(frames, how="diagonal")
+
+    residences = table("hj_residences").select(
+        "livraison", "id_residence", pl.col("capacite_places").cast(pl.Int64)
+    )
+    reserved = (
+        table("hj_conventions")
+        .group_by("livraison", "id_residence")
+        .agg(pl.col("places_reservees").cast(pl.Int64).sum())
+        .join(residences, on=["livraison", "id_residence"])
+    )
+    assert reserved.height > 0
+    assert reserved.filter(pl.col("places_reservees") > pl.col("capacite_places")).height == 0
+    # the 15 % ceiling is still exceeded here and there: residences_plafond has something to show
+    over = reserved.filter(pl.col("places_reservees") * 100 > pl.col("capacite_places") * 15)
+    assert over.height > 0

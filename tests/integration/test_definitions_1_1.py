@@ -328,7 +328,7 @@ def test_both_cej_entries_count_in_delai_cej(warehouse: Path) -> None:
     assert _rows(
         warehouse,
         "select * from marts.delai_cej where dept = '64' and annee_sortie = 2024",
-    ) == [(2024, "64", 2, 0, 2, 0, 0, 0, 47.5, 39.75, 55.25, 2)]
+    ) == [(2024, "64", "Pyrénées-Atlantiques", False, 2, 0, 2, 0, 0, 0, 47.5, 39.75, 55.25, 2)]
 
 
 # ---- Item 5 --------------------------------------------------------------------------------
@@ -396,7 +396,7 @@ def test_pdalhpd_estimate_uses_only_what_was_known_at_the_time(warehouse: Path) 
         (2025, 0.5, 0.3, 0.5, None, None, None, None),
         (2026, 0.5, 0.3, 0.5, None, None, None, None),
     ]
-    # only departments of the region are estimated
+    # only departments of the region are estimated (and the region, R76: the Ariège alone)
     assert _rows(
         warehouse, "select distinct dept from marts.besoin_logement_pdalhpd order by dept"
-    ) == [("09",)]
+    ) == [("09",), ("R76",)]

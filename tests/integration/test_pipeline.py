@@ -1,6 +1,8 @@
 """The whole chain — Dagster assets, quality gate, promotion, dbt build, publication — on small
 deliveries written by hand, whose marts were worked out by hand from marts.md (1.1: an exit is
-judged on the day after the spell ends; places are a stock on 31 December)."""
+judged on the day after the spell ends; places are a stock on 31 December; published marts with
+one row per department carry `nom_territoire` and a regional row `R76`, here the Ariège's and
+the Lot's figures, the only departments of Occitanie with deliveries)."""
 
 import datetime as dt
 import hashlib
@@ -243,10 +245,13 @@ def test_sorties_ase_synthese_by_hand(
     first_run: tuple[Settings, int, dict[str, str], list[str]],
 ) -> None:
     settings = first_run[0]
-    # 2024: 4 exits (A twice, B, C), 1 dry (A's second), 2 unknown (A's first, C): 1 / (4 − 2)
+    # 2024: 4 exits (A twice, B, C), 1 dry (A's second), 2 unknown (A's first, C): 1 / (4 − 2);
+    # the region (R76) holds the Ariège alone
     assert _mart(settings, "sorties_ase_synthese", "annee, dept") == [
-        (2023, "09", 0, 0, None, 0, 0),
-        (2024, "09", 4, 1, 0.5, 2, 1),
+        (2023, "09", "Ariège", 0, 0, None, 0, 0),
+        (2023, "R76", "Occitanie", 0, 0, None, 0, 0),
+        (2024, "09", "Ariège", 4, 1, 0.5, 2, 1),
+        (2024, "R76", "Occitanie", 4, 1, 0.5, 2, 1),
     ]
 
 
@@ -256,8 +261,23 @@ def test_places_conventions_by_hand(
     settings = first_run[0]
     # the last column is the producer: empty, one association delivers for the Lot
     assert _mart(settings, "places_conventions", "annee, id_convention") == [
-        (2024, "46", "R1", "C1", "CD", "24", "CJM", "SUBVENTION", 4, 2, 62, 62 / (4 * 366), ""),
-        (2024, "46", "R1", "C2", "CD", "46", "EX_MNA", "PRIX_DE_JOURNEE", 2, 1, 30, 30 / 732, ""),
+        (2024, "46", "Lot", "R1", "C1", "CD", "24", "CJM", "SUBVENTION", 4, 2, 62, 62 / 1464, ""),
+        (
+            2024,
+            "46",
+            "Lot",
+            "R1",
+            "C2",
+            "CD",
+            "46",
+            "EX_MNA",
+            "PRIX_DE_JOURNEE",
+            2,
+            1,
+            30,
+            30 / 732,
+            "",
+        ),
     ]
 
 
@@ -268,8 +288,8 @@ def test_residences_plafond_by_hand(
     and 6 on the busiest day (1 January), exactly 15 % of 40: not over. C3 (R2) ended in 2023."""
     settings = first_run[0]
     assert _mart(settings, "residences_plafond", "annee, id_residence") == [
-        (2024, "46", "R1", "Résidence R1", 40, 6, 0.15, 0.15, False, 6, ""),
-        (2024, "46", "R2", "Résidence R2", 20, 0, 0.0, 0.0, False, 0, ""),
+        (2024, "46", "Lot", "R1", "Résidence R1", 40, 6, 0.15, 0.15, False, 6, ""),
+        (2024, "46", "Lot", "R2", "Résidence R2", 20, 0, 0.0, 0.0, False, 0, ""),
     ]
 
 
@@ -278,46 +298,69 @@ def test_places_par_departement_by_hand(
 ) -> None:
     settings = first_run[0]
     rows = _mart(settings, "places_par_departement", "annee, dept")
-    assert [r[1] for r in rows] == OCCITANIE
+    assert [r[1] for r in rows] == [*OCCITANIE, "R76"]
     by_dept = {r[1]: r for r in rows}
-    assert by_dept["46"] == (2024, "46", 2, 60, 2, 6, 6, 4, 2, 0, 0, 0, 0.1)
-    assert by_dept["48"] == (2024, "48", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None)
+    assert by_dept["46"] == (2024, "46", "Lot", 2, 60, 2, 6, 6, 4, 2, 0, 0, 0, 0.1)
+    assert by_dept["48"] == (2024, "48", "Lozère", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None)
+    # the region: the Lot's offer, the twelve others have none
+    assert by_dept["R76"] == (2024, "R76", "Occitanie", 2, 60, 2, 6, 6, 4, 2, 0, 0, 0, 0.1)
 
 
 def test_delai_cej_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
     """A (born 2006-03) enters a CEJ on 2024-11-15, after her 18th birthday: 260 days after her
     first exit (2024-02-29, 184 to 365: twelve months) and 15 days after her second (2024-10-31):
     the same entry serves both. B and C have no CEJ and less than a year of observation (ML
-    observed up to 2024-12-31). Quantiles over (15, 260): 137.5, 76.25, 198.75."""
+    observed up to 2024-12-31). Quantiles over (15, 260): 137.5, 76.25, 198.75. 2024 is
+    provisional (B and C may still enter a CEJ); the region is the Ariège."""
     settings = first_run[0]
     assert _mart(settings, "delai_cej", "annee_sortie, dept") == [
-        (2023, "09", 0, 0, 0, 0, 0, 0, None, None, None, 0),
-        (2024, "09", 4, 0, 1, 1, 0, 2, 137.5, 76.25, 198.75, 2),
+        (2023, "09", "Ariège", False, 0, 0, 0, 0, 0, 0, None, None, None, 0),
+        (2023, "R76", "Occitanie", False, 0, 0, 0, 0, 0, 0, None, None, None, 0),
+        (2024, "09", "Ariège", True, 4, 0, 1, 1, 0, 2, 137.5, 76.25, 198.75, 2),
+        (2024, "R76", "Occitanie", True, 4, 0, 1, 1, 0, 2, 137.5, 76.25, 198.75, 2),
     ]
 
 
 def test_parcours_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
     settings = first_run[0]
     rows = _mart(settings, "parcours", "annee_sortie, dept, parcours")
-    # A's two exits: her CEJ and her stay in November 2024 are within 365 days of both
-    assert [r for r in rows if r[0] == 2024] == [
-        (2024, "09", "AUCUN", 2),
-        (2024, "09", "HJ_SEUL", 0),
-        (2024, "09", "ML_ET_HJ", 2),
-        (2024, "09", "ML_SEUL", 0),
+    # A's two exits: her CEJ and her stay in November 2024 are within 365 days of both. ML and
+    # HJ are delivered up to 2024: every 2024 exit's year after is not fully observed yet.
+    assert [r for r in rows if r[0] == 2024 and r[1] == "09"] == [
+        (2024, "09", "Ariège", True, "AUCUN", 2),
+        (2024, "09", "Ariège", True, "HJ_SEUL", 0),
+        (2024, "09", "Ariège", True, "ML_ET_HJ", 2),
+        (2024, "09", "Ariège", True, "ML_SEUL", 0),
     ]
-    assert [r[3] for r in rows if r[0] == 2023] == [0, 0, 0, 0]
+    assert [r[2:] for r in rows if r[0] == 2024 and r[1] == "R76"] == [
+        ("Occitanie", True, "AUCUN", 2),
+        ("Occitanie", True, "HJ_SEUL", 0),
+        ("Occitanie", True, "ML_ET_HJ", 2),
+        ("Occitanie", True, "ML_SEUL", 0),
+    ]
+    # no exit in 2023: zeros, nothing to wait for
+    assert [r[3:] for r in rows if r[0] == 2023 and r[1] == "09"] == [
+        (False, "AUCUN", 0),
+        (False, "HJ_SEUL", 0),
+        (False, "ML_ET_HJ", 0),
+        (False, "ML_SEUL", 0),
+    ]
 
 
 def test_part_ex_mna_by_hand(first_run: tuple[Settings, int, dict[str, str], list[str]]) -> None:
     settings = first_run[0]
     assert _mart(settings, "part_ex_mna", "annee, dept, population") == [
-        (2023, "09", "JEUNES_MAJEURS", 2, 1, 0.5),
-        (2023, "09", "SORTIES", 0, 0, None),
-        (2024, "09", "JEUNES_MAJEURS", 3, 1, 1 / 3),
-        (2024, "09", "SORTIES", 3, 1, 1 / 3),
+        (2023, "09", "Ariège", "JEUNES_MAJEURS", 2, 1, 0.5),
+        (2023, "09", "Ariège", "SORTIES", 0, 0, None),
+        (2023, "R76", "Occitanie", "JEUNES_MAJEURS", 2, 1, 0.5),
+        (2023, "R76", "Occitanie", "SORTIES", 0, 0, None),
+        (2024, "09", "Ariège", "JEUNES_MAJEURS", 3, 1, 1 / 3),
+        (2024, "09", "Ariège", "SORTIES", 3, 1, 1 / 3),
         # only A is known to an ASE delivery among the residents under CD conventions
-        (2024, "46", "HJ_CONVENTION_CD", 1, 0, 0.0),
+        (2024, "46", "Lot", "HJ_CONVENTION_CD", 1, 0, 0.0),
+        (2024, "R76", "Occitanie", "HJ_CONVENTION_CD", 1, 0, 0.0),
+        (2024, "R76", "Occitanie", "JEUNES_MAJEURS", 3, 1, 1 / 3),
+        (2024, "R76", "Occitanie", "SORTIES", 3, 1, 1 / 3),
     ]
 
 
@@ -325,19 +368,27 @@ def test_bilan_odpe_by_hand(first_run: tuple[Settings, int, dict[str, str], list
     settings = first_run[0]
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         rows = con.execute(
-            "select annee, nb_jeunes_majeurs_accompagnes, nb_entrees_jeune_majeur, nb_sorties, "
+            "select annee, dept, nom_territoire, provisoire, nb_jeunes_majeurs_accompagnes, "
+            "nb_entrees_jeune_majeur, nb_sorties, "
             "nb_sorties_seches, nb_retours, nb_eligibles_entretien_17_ans, nb_entretiens_17_ans, "
             "taux_entretien_17_ans, nb_eligibles_entretien_post_sortie, "
             "nb_entretiens_post_sortie, nb_projets_autonomie, part_besoin_logement_couvert, "
             "part_sorties_suivies_ml, part_sorties_hebergees_hj "
-            "from marts.bilan_odpe order by annee"
+            "from marts.bilan_odpe order by annee, dept"
         ).fetchall()
-    assert rows == [
+    figures = [
         # A turns 17 on 2023-03-01 in care, without interview
-        (2023, 2, 1, 0, 0, 0, 1, 0, 0.0, 0, 0, 0, None, None, None),
+        (2, 1, 0, 0, 0, 1, 0, 0.0, 0, 0, 0, None, None, None),
         # A's first exit, B's and C's: exit + 183 days in 2024; A's second comes in 2025.
         # A's two exits of the four have ML and HJ in their window.
-        (2024, 3, 1, 4, 1, 1, 0, 0, None, 3, 0, 0, None, 0.5, 0.5),
+        (3, 1, 4, 1, 1, 0, 0, None, 3, 0, 0, None, 0.5, 0.5),
+    ]
+    # 2024 is the Ariège's latest ASE year: provisional; the region (R76) is the Ariège
+    assert rows == [
+        (2023, "09", "Ariège", False, *figures[0]),
+        (2023, "R76", "Occitanie", False, *figures[0]),
+        (2024, "09", "Ariège", True, *figures[1]),
+        (2024, "R76", "Occitanie", True, *figures[1]),
     ]
 
 
@@ -348,10 +399,13 @@ def test_couverture_territoriale_by_hand(
     by_dept = {
         r[1]: r for r in _mart(settings, "couverture_territoriale", "annee, dept") if r[0] == 2024
     }
-    assert by_dept["09"] == (2024, "09", 1, 0, 0, 0, 3, 0.0, True, True, True)
+    assert by_dept["09"] == (2024, "09", "Ariège", 1, 0, 0, 0, 3, 0.0, True, True, True)
     # places financed by the Lot's CD (1.1): C2 only (2 places, active on 31 December); C1's 4
     # places are financed by the Dordogne's CD (24)
-    assert by_dept["46"] == (2024, "46", 0, 2, 60, 2, None, None, False, False, False)
+    assert by_dept["46"] == (2024, "46", "Lot", 0, 2, 60, 2, None, None, False, False, False)
+    # the region: the sums; its ratio counts only the Ariège, the only one with an ASE delivery
+    # (0 places for 3 young adults)
+    assert by_dept["R76"] == (2024, "R76", "Occitanie", 1, 2, 60, 2, 3, 0.0, False, True, True)
 
 
 def test_published_in_three_forms(
@@ -367,19 +421,21 @@ def test_published_in_three_forms(
         tables = {r[0] for r in con.execute("show tables").fetchall()}
         assert tables == {*MARTS, "dictionnaire", "livraisons"}
         assert con.execute(
-            "select nb_sorties from sorties_ase_synthese where annee = 2023"
+            "select nb_sorties from sorties_ase_synthese where annee = 2023 and dept = '09'"
         ).fetchone() == (0,)
         columns = {r[0] for m in MARTS for r in con.execute(f"describe {m}").fetchall()}
     assert "id_jeune" not in columns
     synthese = (settings.marts_dir / "sorties_ase_synthese.csv").read_text(encoding="utf-8-sig")
     # counts of 1 to 10 persons are masked; zero is not; the row says which cells are masked
+    masked = "nb_sorties, nb_sorties_seches, part_sorties_seches, nb_situation_inconnue, nb_retours"
     assert synthese.splitlines()[1:] == [
-        "2023;09;0;0;;0;0;",
-        "2024;09;;;;;;nb_sorties, nb_sorties_seches, part_sorties_seches, "
-        "nb_situation_inconnue, nb_retours",
+        "2023;09;Ariège;0;0;;0;0;",
+        "2023;R76;Occitanie;0;0;;0;0;",
+        f"2024;09;Ariège;;;;;;{masked}",
+        f"2024;R76;Occitanie;;;;;;{masked}",
     ]
     places = (settings.marts_dir / "residences_plafond.csv").read_text(encoding="utf-8-sig")
-    assert "2024;46;R1;Résidence R1;40;6;0,15;0,15;non;6;" in places  # places are never masked
+    assert "2024;46;Lot;R1;Résidence R1;40;6;0,15;0,15;non;6;" in places  # never masked
 
 
 def test_reports_are_written_for_every_delivery(
@@ -465,8 +521,8 @@ def test_generated_demo_runs_clean(tmp_path: Path) -> None:
             "select count(*), sum(nb_sorties) from marts.sorties_ase_synthese"
         ).fetchone()
     assert (
-        synthese is not None and synthese[0] == 26 and synthese[1] > 0
-    )  # 13 departments × 2 years
+        synthese is not None and synthese[0] == 28 and synthese[1] > 0
+    )  # (13 departments and the region) × 2 years
 
 
 def test_a_run_where_every_delivery_is_refused_publishes_nothing(tmp_path: Path) -> None:

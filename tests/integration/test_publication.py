@@ -150,7 +150,7 @@ def test_the_lineage_and_metadata_follow_the_declarations(
         messages: list[str] = []
         assert run_pipeline(settings, say=messages.append).exit_code == EXIT_OK, messages
         assert (settings.marts_dir / "nouveau_mart.csv").read_text(encoding="utf-8-sig") == (
-            "annee;dept;nb_sorties;cellules_masquees\n2024;09;;nb_sorties\n"
+            "annee;dept;nb_sorties;cellules_masquees\n2024;09;;nb_sorties\n2024;R76;;nb_sorties\n"
         )
         # the publication asset alone (its resources bound), on the warehouse built above
         result = dg.materialize([defs.resolve_assets_def("marts_publies")])
@@ -168,6 +168,7 @@ def test_the_lineage_and_metadata_follow_the_declarations(
         "livraisons.csv",
     } <= set(files)
     masked = metadata["cellules_masquees"].value
-    assert isinstance(masked, dict) and masked["nouveau_mart"] == 1
-    assert metadata["cellules_masquees_nouveau_mart"].value == 1
+    # the Ariège's three exits and the region's (R76), the same three
+    assert isinstance(masked, dict) and masked["nouveau_mart"] == 2
+    assert metadata["cellules_masquees_nouveau_mart"].value == 2
     assert set(metadata["marts"].value) == set(declared)  # type: ignore[arg-type]

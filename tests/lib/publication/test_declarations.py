@@ -28,6 +28,7 @@ def test_the_repository_declares_every_mart() -> None:
         "places_conventions",
         "places_par_departement",
         "residences_plafond",
+        "sorties_ase_marges",
         "sorties_ase_synthese",
         "part_ex_mna",
         "delai_cej",
@@ -36,8 +37,8 @@ def test_the_repository_declares_every_mart() -> None:
         "besoin_logement_pdalhpd",
         "couverture_territoriale",
     }
-    # marts.md 1.1: sorties_ase and appariement stay in the warehouse
-    assert declarations.internal == ("sorties_ase", "appariement")
+    # marts.md 1.1: sorties_ase and appariement stay in the warehouse (territoires: a work table)
+    assert declarations.internal == ("sorties_ase", "appariement", "territoires")
     share = declarations.mart("sorties_ase_synthese").column("part_sorties_seches")
     assert share.secret == SHARE
     assert share.population == (("nb_sorties", 1), ("nb_situation_inconnue", -1))

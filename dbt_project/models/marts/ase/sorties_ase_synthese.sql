@@ -1,5 +1,11 @@
 with
 
+territoires as (
+
+    select * from {{ ref('territoires') }}
+
+),
+
 delivered as (
 
     select * from {{ ref('int_livraisons_ase_listed') }}
@@ -62,16 +68,13 @@ returns_per_year as (
 
 ),
 
-final as (
+per_department as (
 
     select
         grid.annee,
         grid.dept,
         coalesce(exits_per_year.nb_sorties, 0) as nb_sorties,
         coalesce(exits_per_year.nb_sorties_seches, 0) as nb_sorties_seches,
-        coalesce(exits_per_year.nb_sorties_seches, 0)
-        / nullif(coalesce(exits_per_year.nb_sorties, 0) - coalesce(exits_per_year.nb_situation_inconnue, 0), 0)
-            as part_sorties_seches,
         coalesce(exits_per_year.nb_situation_inconnue, 0) as nb_situation_inconnue,
         coalesce(returns_per_year.nb_retours, 0) as nb_retours
     from grid
@@ -83,6 +86,32 @@ final as (
     on
         grid.annee = returns_per_year.annee
         and grid.dept = returns_per_year.dept
+
+),
+
+-- The departments' rows, and the region's: their sums (exits and returns counted each).
+per_territory as (
+
+    {{ territory_rollup(
+        'per_department',
+        keys=['annee'],
+        counts=['nb_sorties', 'nb_sorties_seches', 'nb_situation_inconnue', 'nb_retours'],
+    ) }}
+
+),
+
+final as (
+
+    select
+        annee,
+        dept,
+        nom_territoire,
+        nb_sorties,
+        nb_sorties_seches,
+        nb_sorties_seches / nullif(nb_sorties - nb_situation_inconnue, 0) as part_sorties_seches,
+        nb_situation_inconnue,
+        nb_retours
+    from per_territory
 
 )
 

@@ -1,5 +1,12 @@
 with
 
+territoires as (
+
+    select * from {{ ref('territoires') }}
+    where not est_region
+
+),
+
 conventions as (
 
     select * from {{ ref('int_conventions_annualised') }}
@@ -54,6 +61,7 @@ final as (
     select
         conventions.annee,
         conventions.dept,
+        territoires.nom_territoire,
         conventions.id_residence,
         conventions.id_convention,
         conventions.financeur,
@@ -67,6 +75,8 @@ final as (
         / (conventions.places_reservees * {{ days_in_year('conventions.annee') }}) as taux_occupation,
         conventions.producteur
     from conventions
+    left join territoires
+    on conventions.dept = territoires.dept
     left join occupancy
     on
         conventions.annee = occupancy.annee

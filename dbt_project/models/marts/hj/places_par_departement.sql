@@ -1,5 +1,11 @@
 with
 
+territoires as (
+
+    select * from {{ ref('territoires') }}
+
+),
+
 departements as (
 
     select * from {{ ref('cog_departements') }}
@@ -83,7 +89,7 @@ reserved as (
 
 ),
 
-final as (
+per_department as (
 
     select
         grid.annee,
@@ -97,8 +103,7 @@ final as (
         coalesce(reserved.places_ex_mna, 0) as places_ex_mna,
         coalesce(reserved.places_mineurs_proteges, 0) as places_mineurs_proteges,
         coalesce(reserved.places_ase_tous, 0) as places_ase_tous,
-        coalesce(reserved.places_jeunes_rupture, 0) as places_jeunes_rupture,
-        coalesce(reserved.places_conventionnees_cd, 0) / nullif(offer.capacite_places, 0) as part_places_cd
+        coalesce(reserved.places_jeunes_rupture, 0) as places_jeunes_rupture
     from grid
     left join offer
     on
@@ -112,6 +117,42 @@ final as (
     on
         grid.annee = reserved.annee
         and grid.dept = reserved.dept
+
+),
+
+-- The departments' rows, and the region's: their sums.
+per_territory as (
+
+    {{ territory_rollup(
+        'per_department',
+        keys=['annee'],
+        counts=[
+            'nb_residences', 'capacite_places', 'nb_conventions', 'places_conventionnees',
+            'places_conventionnees_cd', 'places_cjm', 'places_ex_mna', 'places_mineurs_proteges',
+            'places_ase_tous', 'places_jeunes_rupture',
+        ],
+    ) }}
+
+),
+
+final as (
+
+    select
+        annee,
+        dept,
+        nom_territoire,
+        nb_residences,
+        capacite_places,
+        nb_conventions,
+        places_conventionnees,
+        places_conventionnees_cd,
+        places_cjm,
+        places_ex_mna,
+        places_mineurs_proteges,
+        places_ase_tous,
+        places_jeunes_rupture,
+        places_conventionnees_cd / nullif(capacite_places, 0) as part_places_cd
+    from per_territory
 
 )
 

@@ -6,6 +6,13 @@
 
 with
 
+territoires as (
+
+    select * from {{ ref('territoires') }}
+    where not est_region
+
+),
+
 residences as (
 
     select * from {{ ref('stg_hj__residences') }}
@@ -100,6 +107,7 @@ final as (
     select
         residences.annee_livraison as annee,
         residences.dept,
+        territoires.nom_territoire,
         residences.id_residence,
         residences.nom_residence,
         residences.capacite_places,
@@ -112,6 +120,8 @@ final as (
         coalesce(busiest_day.places_conventionnees_cd_max, 0) as places_conventionnees_cd_max,
         residences.producteur
     from residences
+    left join territoires
+    on residences.dept = territoires.dept
     left join places_year_end
     on
         residences.annee_livraison = places_year_end.annee

@@ -2,10 +2,20 @@
 -- The estimate for reference year R uses only what was known then: the vintage (millésime) R
 -- of the ASE chain (deliveries of reference years up to R, latest year winning among those
 -- only). The backtest compares it with what happened in R+1 as known today (latest vintage).
+-- The region's row (R76) applies the same formulas to the region's sums: its expected exits are
+-- its departments' added up, its share of exits to house is the region's (the departments'
+-- histories added up), its range follows (Poisson on the summed exits, binomial on the summed
+-- known exits), and its backtest compares with its departments' observed outcomes added up.
 {%- set k = 10 %}  {#- weight of the regional rate when shrinking a department's rates #}
 {%- set z = 1.645 %}  {#- two-sided 90 % range #}
 
 with
+
+territoires as (
+
+    select * from {{ ref('territoires') }}
+
+),
 
 stocks_by_vintage as (
 
@@ -194,53 +204,14 @@ housing_history as (
 
 ),
 
-housing_share as (
+region_share as (
 
+    -- the region's share of exits to house, per reference year (the shrinking target)
     select
-        h.dept,
-        h.annee_reference,
-        h.connues,
-        (h.a_loger + {{ k }} * r.part_region) / (h.connues + {{ k }}) as part_a_loger
-    from housing_history as h
-    inner join (
-        select
-            annee_reference,
-            sum(a_loger) / nullif(sum(connues), 0) as part_region
-        from housing_history
-        group by annee_reference
-    ) as r on h.annee_reference = r.annee_reference
-
-),
-
-horizons as (
-
-    select 1 as horizon
-    union all
-    select 2
-    union all
-    select 3
-
-),
-
-estimates as (
-
-    select
-        projected.dept,
-        projected.annee_reference,
-        projected.annee_reference + horizons.horizon as annee_projection,
-        case horizons.horizon
-            when 1 then projected.sorties_1
-            when 2 then projected.sorties_2
-            else projected.sorties_3
-        end as sorties,
-        coalesce(housing_share.part_a_loger, 0) as part,
-        housing_share.connues
-    from projected
-    cross join horizons
-    inner join housing_share
-    on
-        projected.dept = housing_share.dept
-        and projected.annee_reference = housing_share.annee_reference
+        annee_reference,
+        sum(a_loger) / nullif(sum(connues), 0) as part_region
+    from housing_history
+    group by annee_reference
 
 ),
 
@@ -263,11 +234,129 @@ observed as (
 
 ),
 
+per_department as (
+
+    -- A department's projected exits, its housing history, and what happened in R+1 (when R+1
+    -- has been delivered).
+    select
+        projected.dept,
+        projected.annee_reference,
+        projected.sorties_1,
+        projected.sorties_2,
+        projected.sorties_3,
+        housing_history.connues,
+        housing_history.a_loger,
+        observed.sorties_observees,
+        observed.connues as connues_observees,
+        observed.a_loger as a_loger_observes,
+        case when observed.dept is null then 1 else 0 end as nb_sans_suite_observee
+    from projected
+    inner join housing_history
+    on
+        projected.dept = housing_history.dept
+        and projected.annee_reference = housing_history.annee_reference
+    left join observed
+    on
+        projected.dept = observed.dept
+        and projected.annee_reference + 1 = observed.annee_projection
+
+),
+
+-- The departments, and the region: the region's expected exits are the sum of its
+-- departments' (a sum of Poisson counts is a Poisson count), its housing history and its
+-- observed outcomes too; the same formulas below then give its estimate and range.
+per_territory as (
+
+    {{ territory_rollup(
+        'per_department',
+        keys=['annee_reference'],
+        counts=[
+            'connues', 'a_loger', 'sorties_observees', 'connues_observees', 'a_loger_observes',
+            'nb_sans_suite_observee',
+        ],
+        amounts=['sorties_1', 'sorties_2', 'sorties_3'],
+    ) }}
+
+),
+
+housing_share as (
+
+    -- A department's share of exits to house, shrunk towards the region's by {{ k }}
+    -- pseudo-observations; for the region itself the same formula gives the region's share.
+    select
+        per_territory.*,
+        (per_territory.a_loger + {{ k }} * region_share.part_region) / (per_territory.connues + {{ k }})
+            as part_a_loger
+    from per_territory
+    inner join region_share
+    on per_territory.annee_reference = region_share.annee_reference
+
+),
+
+horizons as (
+
+    select 1 as horizon
+    union all
+    select 2
+    union all
+    select 3
+
+),
+
+estimates as (
+
+    select
+        housing_share.dept,
+        housing_share.nom_territoire,
+        housing_share.est_region,
+        housing_share.annee_reference,
+        housing_share.annee_reference + horizons.horizon as annee_projection,
+        case horizons.horizon
+            when 1 then housing_share.sorties_1
+            when 2 then housing_share.sorties_2
+            else housing_share.sorties_3
+        end as sorties,
+        coalesce(housing_share.part_a_loger, 0) as part,
+        housing_share.connues,
+        -- Backtest, beside the estimate made one year before (R+1), when every department of
+        -- the row has its R+1 observed.
+        case
+            when horizons.horizon = 1 and housing_share.nb_sans_suite_observee = 0
+                then housing_share.sorties_observees
+        end as sorties_observees,
+        case
+            when horizons.horizon = 1 and housing_share.nb_sans_suite_observee = 0
+                then housing_share.connues_observees
+        end as connues_observees,
+        case
+            when horizons.horizon = 1 and housing_share.nb_sans_suite_observee = 0
+                then housing_share.a_loger_observes
+        end as a_loger_observes,
+        case
+            when housing_share.est_region
+                then ' ; ligne régionale : sorties prévues additionnées, part régionale à loger'
+            else ''
+        end as methode_territoire
+    from housing_share
+    cross join horizons
+
+),
+
+observed_need as (
+
+    select
+        *,
+        sorties_observees * a_loger_observes / nullif(connues_observees, 0) as besoin_observe
+    from estimates
+
+),
+
 final as (
 
     select
         estimates.annee_reference,
         estimates.dept,
+        estimates.nom_territoire,
         estimates.annee_projection,
         round(estimates.sorties, 1) as sorties_prevues,
         round(
@@ -289,37 +378,16 @@ final as (
         ) as besoin_logement_haut,
         'v1 : stock au 31/12 de l''année de référence × taux de fin et de sortie par âge '
         || '(années observées jusqu''à la référence, lissés vers la région) × part des sorties '
-        || 'à loger (3 dernières années) ; fourchette à 90 % (Poisson × binomiale)' as methode,
+        || 'à loger (3 dernières années) ; fourchette à 90 % (Poisson × binomiale)'
+        || estimates.methode_territoire as methode,
         round(estimates.part, 3) as part_sorties_a_loger,
-        -- Backtest, beside the estimate made one year before: observed exits of the same stock.
-        case
-            when estimates.annee_projection = estimates.annee_reference + 1
-                then observed.sorties_observees
-        end as sorties_observees,
-        case
-            when estimates.annee_projection = estimates.annee_reference + 1
-                then round(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 1)
-        end as besoin_logement_observe,
-        case
-            when estimates.annee_projection = estimates.annee_reference + 1
-                then round((estimates.sorties - observed.sorties_observees) / nullif(observed.sorties_observees, 0), 3)
-        end as erreur_relative_sorties,
-        case
-            when estimates.annee_projection = estimates.annee_reference + 1
-                then round(
-                    (
-                        estimates.sorties * estimates.part
-                        - observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0)
-                    )
-                    / nullif(observed.sorties_observees * observed.a_loger / nullif(observed.connues, 0), 0),
-                    3
-                )
-        end as erreur_relative_besoin
-    from estimates
-    left join observed
-    on
-        estimates.dept = observed.dept
-        and estimates.annee_projection = observed.annee_projection
+        estimates.sorties_observees,
+        round(estimates.besoin_observe, 1) as besoin_logement_observe,
+        round((estimates.sorties - estimates.sorties_observees) / nullif(estimates.sorties_observees, 0), 3)
+            as erreur_relative_sorties,
+        round((estimates.sorties * estimates.part - estimates.besoin_observe) / nullif(estimates.besoin_observe, 0), 3)
+            as erreur_relative_besoin
+    from observed_need as estimates
 
 )
 

@@ -1,4 +1,16 @@
+-- The annual report on young adults (décret n°2022-1125), per department and year with an ASE
+-- delivery, and for the region: every count is first made per department, then rolled up to
+-- the region (sums of the departments' counts), and every rate and share is computed once, from
+-- the counts, for both kinds of rows. The rows of a department's latest delivered year are
+-- provisional (interviews may still take place); the region's, when any of its departments' is.
+
 with
+
+territoires as (
+
+    select * from {{ ref('territoires') }}
+
+),
 
 delivered as (
 
@@ -187,23 +199,17 @@ projects as (
         year(date_projet) as annee,
         dept,
         count(*) as nb_projets_autonomie,
-        count(*) filter (where besoin_ressources) / nullif(count(besoin_ressources), 0)
-            as part_besoin_ressources_couvert,
+        count(*) filter (where besoin_ressources) as nb_besoin_ressources_couvert,
         count(besoin_ressources) as nb_projets_besoin_ressources_evalue,
-        count(*) filter (where besoin_logement) / nullif(count(besoin_logement), 0)
-            as part_besoin_logement_couvert,
+        count(*) filter (where besoin_logement) as nb_besoin_logement_couvert,
         count(besoin_logement) as nb_projets_besoin_logement_evalue,
-        count(*) filter (where besoin_emploi_formation) / nullif(count(besoin_emploi_formation), 0)
-            as part_besoin_emploi_formation_couvert,
+        count(*) filter (where besoin_emploi_formation) as nb_besoin_emploi_formation_couvert,
         count(besoin_emploi_formation) as nb_projets_besoin_emploi_formation_evalue,
-        count(*) filter (where besoin_soins) / nullif(count(besoin_soins), 0)
-            as part_besoin_soins_couvert,
+        count(*) filter (where besoin_soins) as nb_besoin_soins_couvert,
         count(besoin_soins) as nb_projets_besoin_soins_evalue,
-        count(*) filter (where besoin_demarches) / nullif(count(besoin_demarches), 0)
-            as part_besoin_demarches_couvert,
+        count(*) filter (where besoin_demarches) as nb_besoin_demarches_couvert,
         count(besoin_demarches) as nb_projets_besoin_demarches_evalue,
-        count(*) filter (where besoin_socio_educatif) / nullif(count(besoin_socio_educatif), 0)
-            as part_besoin_socio_educatif_couvert,
+        count(*) filter (where besoin_socio_educatif) as nb_besoin_socio_educatif_couvert,
         count(besoin_socio_educatif) as nb_projets_besoin_socio_educatif_evalue
     from delivered_projects
     group by year(date_projet), dept
@@ -215,8 +221,8 @@ pathways as (
     select
         exits.annee,
         exits.dept,
-        count(*) filter (where exits.avec_ml) / count(*) as part_sorties_suivies_ml,
-        count(*) filter (where exits.avec_hj) / count(*) as part_sorties_hebergees_hj
+        count(*) filter (where exits.avec_ml) as nb_sorties_suivies_ml,
+        count(*) filter (where exits.avec_hj) as nb_sorties_hebergees_hj
     from exits
     inner join delivered
     on
@@ -226,11 +232,23 @@ pathways as (
 
 ),
 
-final as (
+latest_year as (
+
+    -- the latest ASE year delivered for each displayed department (by any of its services)
+    select
+        dept,
+        max(annee) as annee
+    from delivered
+    group by dept
+
+),
+
+per_department as (
 
     select
         grid.annee,
         grid.dept,
+        grid.annee = latest_year.annee as provisoire,
         coalesce(accompanied.nb_jeunes_majeurs_accompagnes, 0) as nb_jeunes_majeurs_accompagnes,
         coalesce(entries.nb_entrees_jeune_majeur, 0) as nb_entrees_jeune_majeur,
         synthese.nb_sorties,
@@ -238,28 +256,26 @@ final as (
         synthese.nb_retours,
         coalesce(interview_17.nb_eligibles_entretien_17_ans, 0) as nb_eligibles_entretien_17_ans,
         coalesce(interview_17.nb_entretiens_17_ans, 0) as nb_entretiens_17_ans,
-        interview_17.nb_entretiens_17_ans / nullif(interview_17.nb_eligibles_entretien_17_ans, 0)
-            as taux_entretien_17_ans,
         coalesce(post_exit.nb_eligibles_entretien_post_sortie, 0) as nb_eligibles_entretien_post_sortie,
         coalesce(post_exit.nb_entretiens_post_sortie, 0) as nb_entretiens_post_sortie,
-        post_exit.nb_entretiens_post_sortie / nullif(post_exit.nb_eligibles_entretien_post_sortie, 0)
-            as taux_entretien_post_sortie,
         coalesce(projects.nb_projets_autonomie, 0) as nb_projets_autonomie,
-        projects.part_besoin_ressources_couvert,
-        projects.part_besoin_logement_couvert,
-        projects.part_besoin_emploi_formation_couvert,
-        projects.part_besoin_soins_couvert,
-        projects.part_besoin_demarches_couvert,
-        projects.part_besoin_socio_educatif_couvert,
-        pathways.part_sorties_suivies_ml,
-        pathways.part_sorties_hebergees_hj,
+        coalesce(projects.nb_besoin_ressources_couvert, 0) as nb_besoin_ressources_couvert,
         coalesce(projects.nb_projets_besoin_ressources_evalue, 0) as nb_projets_besoin_ressources_evalue,
+        coalesce(projects.nb_besoin_logement_couvert, 0) as nb_besoin_logement_couvert,
         coalesce(projects.nb_projets_besoin_logement_evalue, 0) as nb_projets_besoin_logement_evalue,
+        coalesce(projects.nb_besoin_emploi_formation_couvert, 0) as nb_besoin_emploi_formation_couvert,
         coalesce(projects.nb_projets_besoin_emploi_formation_evalue, 0) as nb_projets_besoin_emploi_formation_evalue,
+        coalesce(projects.nb_besoin_soins_couvert, 0) as nb_besoin_soins_couvert,
         coalesce(projects.nb_projets_besoin_soins_evalue, 0) as nb_projets_besoin_soins_evalue,
+        coalesce(projects.nb_besoin_demarches_couvert, 0) as nb_besoin_demarches_couvert,
         coalesce(projects.nb_projets_besoin_demarches_evalue, 0) as nb_projets_besoin_demarches_evalue,
-        coalesce(projects.nb_projets_besoin_socio_educatif_evalue, 0) as nb_projets_besoin_socio_educatif_evalue
+        coalesce(projects.nb_besoin_socio_educatif_couvert, 0) as nb_besoin_socio_educatif_couvert,
+        coalesce(projects.nb_projets_besoin_socio_educatif_evalue, 0) as nb_projets_besoin_socio_educatif_evalue,
+        coalesce(pathways.nb_sorties_suivies_ml, 0) as nb_sorties_suivies_ml,
+        coalesce(pathways.nb_sorties_hebergees_hj, 0) as nb_sorties_hebergees_hj
     from grid
+    inner join latest_year
+    on grid.dept = latest_year.dept
     left join accompanied
     on
         grid.annee = accompanied.annee
@@ -288,6 +304,75 @@ final as (
     on
         grid.annee = pathways.annee
         and grid.dept = pathways.dept
+
+),
+
+-- The departments' rows, and the region's: their sums (a person counted in two departments
+-- counts in each, as in the department rows).
+per_territory as (
+
+    {{ territory_rollup(
+        'per_department',
+        keys=['annee'],
+        counts=[
+            'nb_jeunes_majeurs_accompagnes', 'nb_entrees_jeune_majeur', 'nb_sorties',
+            'nb_sorties_seches', 'nb_retours', 'nb_eligibles_entretien_17_ans',
+            'nb_entretiens_17_ans', 'nb_eligibles_entretien_post_sortie',
+            'nb_entretiens_post_sortie', 'nb_projets_autonomie', 'nb_sorties_suivies_ml',
+            'nb_sorties_hebergees_hj',
+            'nb_besoin_ressources_couvert', 'nb_projets_besoin_ressources_evalue',
+            'nb_besoin_logement_couvert', 'nb_projets_besoin_logement_evalue',
+            'nb_besoin_emploi_formation_couvert', 'nb_projets_besoin_emploi_formation_evalue',
+            'nb_besoin_soins_couvert', 'nb_projets_besoin_soins_evalue',
+            'nb_besoin_demarches_couvert', 'nb_projets_besoin_demarches_evalue',
+            'nb_besoin_socio_educatif_couvert', 'nb_projets_besoin_socio_educatif_evalue',
+        ],
+        flags=['provisoire'],
+    ) }}
+
+),
+
+final as (
+
+    select
+        annee,
+        dept,
+        nom_territoire,
+        provisoire,
+        nb_jeunes_majeurs_accompagnes,
+        nb_entrees_jeune_majeur,
+        nb_sorties,
+        nb_sorties_seches,
+        nb_retours,
+        nb_eligibles_entretien_17_ans,
+        nb_entretiens_17_ans,
+        nb_entretiens_17_ans / nullif(nb_eligibles_entretien_17_ans, 0) as taux_entretien_17_ans,
+        nb_eligibles_entretien_post_sortie,
+        nb_entretiens_post_sortie,
+        nb_entretiens_post_sortie / nullif(nb_eligibles_entretien_post_sortie, 0)
+            as taux_entretien_post_sortie,
+        nb_projets_autonomie,
+        nb_besoin_ressources_couvert / nullif(nb_projets_besoin_ressources_evalue, 0)
+            as part_besoin_ressources_couvert,
+        nb_besoin_logement_couvert / nullif(nb_projets_besoin_logement_evalue, 0)
+            as part_besoin_logement_couvert,
+        nb_besoin_emploi_formation_couvert / nullif(nb_projets_besoin_emploi_formation_evalue, 0)
+            as part_besoin_emploi_formation_couvert,
+        nb_besoin_soins_couvert / nullif(nb_projets_besoin_soins_evalue, 0)
+            as part_besoin_soins_couvert,
+        nb_besoin_demarches_couvert / nullif(nb_projets_besoin_demarches_evalue, 0)
+            as part_besoin_demarches_couvert,
+        nb_besoin_socio_educatif_couvert / nullif(nb_projets_besoin_socio_educatif_evalue, 0)
+            as part_besoin_socio_educatif_couvert,
+        nb_sorties_suivies_ml / nullif(nb_sorties, 0) as part_sorties_suivies_ml,
+        nb_sorties_hebergees_hj / nullif(nb_sorties, 0) as part_sorties_hebergees_hj,
+        nb_projets_besoin_ressources_evalue,
+        nb_projets_besoin_logement_evalue,
+        nb_projets_besoin_emploi_formation_evalue,
+        nb_projets_besoin_soins_evalue,
+        nb_projets_besoin_demarches_evalue,
+        nb_projets_besoin_socio_educatif_evalue
+    from per_territory
 
 )
 

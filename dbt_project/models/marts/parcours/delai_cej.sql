@@ -1,4 +1,16 @@
+-- Time from leaving care to the Contrat d'Engagement Jeune (marts.md 1.1), per department and
+-- year of exit, and for the region: the region's row is computed over the exits of its
+-- departments (its counts are the departments' sums, its quantiles those of all its exits).
+-- A row is provisional while some of its exits are less than 365 days before the observation
+-- end: its `nb_recul_insuffisant` exits may still enter a CEJ.
+
 with
+
+territoires as (
+
+    select * from {{ ref('territoires') }}
+
+),
 
 delivered as (
 
@@ -20,10 +32,14 @@ observation as (
 
 grid as (
 
+    -- every department and delivered year, and the region for the years of its departments
     select distinct
-        dept,
-        annee
+        territoires.territoire as dept,
+        territoires.nom_territoire,
+        delivered.annee
     from delivered
+    inner join territoires
+    on delivered.dept = territoires.dept
 
 ),
 
@@ -54,21 +70,24 @@ classified as (
 
 aggregated as (
 
+    -- each exit counts for its department and, in the region, for the region
     select
-        annee_sortie,
-        dept,
+        classified.annee_sortie,
+        territoires.territoire as dept,
         count(*) as nb_sorties,
-        count(*) filter (where categorie = 'AVANT_SORTIE') as nb_cej_avant_sortie,
-        count(*) filter (where categorie = '6_MOIS') as nb_cej_6_mois,
-        count(*) filter (where categorie = '12_MOIS') as nb_cej_12_mois,
-        count(*) filter (where categorie = 'SANS_CEJ') as nb_sans_cej,
-        count(*) filter (where categorie = 'RECUL_INSUFFISANT') as nb_recul_insuffisant,
-        quantile_cont(delai_cej_jours, 0.5) as delai_median_jours,
-        quantile_cont(delai_cej_jours, 0.25) as delai_p25_jours,
-        quantile_cont(delai_cej_jours, 0.75) as delai_p75_jours,
-        count(delai_cej_jours) as nb_sorties_avec_cej
+        count(*) filter (where classified.categorie = 'AVANT_SORTIE') as nb_cej_avant_sortie,
+        count(*) filter (where classified.categorie = '6_MOIS') as nb_cej_6_mois,
+        count(*) filter (where classified.categorie = '12_MOIS') as nb_cej_12_mois,
+        count(*) filter (where classified.categorie = 'SANS_CEJ') as nb_sans_cej,
+        count(*) filter (where classified.categorie = 'RECUL_INSUFFISANT') as nb_recul_insuffisant,
+        quantile_cont(classified.delai_cej_jours, 0.5) as delai_median_jours,
+        quantile_cont(classified.delai_cej_jours, 0.25) as delai_p25_jours,
+        quantile_cont(classified.delai_cej_jours, 0.75) as delai_p75_jours,
+        count(classified.delai_cej_jours) as nb_sorties_avec_cej
     from classified
-    group by annee_sortie, dept
+    inner join territoires
+    on classified.dept = territoires.dept
+    group by classified.annee_sortie, territoires.territoire
 
 ),
 
@@ -77,6 +96,8 @@ final as (
     select
         grid.annee as annee_sortie,
         grid.dept,
+        grid.nom_territoire,
+        coalesce(aggregated.nb_recul_insuffisant, 0) > 0 as provisoire,
         coalesce(aggregated.nb_sorties, 0) as nb_sorties,
         coalesce(aggregated.nb_cej_avant_sortie, 0) as nb_cej_avant_sortie,
         coalesce(aggregated.nb_cej_6_mois, 0) as nb_cej_6_mois,

@@ -1,5 +1,11 @@
 with
 
+territoires as (
+
+    select * from {{ ref('territoires') }}
+
+),
+
 delivered as (
 
     select * from {{ ref('int_livraisons_ase_listed') }}
@@ -155,21 +161,46 @@ counted as (
 
 ),
 
-final as (
+per_department as (
 
     select
         grid.annee,
         grid.dept,
         grid.population,
         coalesce(counted.nb_jeunes, 0) as nb_jeunes,
-        coalesce(counted.nb_ex_mna, 0) as nb_ex_mna,
-        counted.nb_ex_mna / nullif(counted.nb_jeunes, 0) as part_ex_mna
+        coalesce(counted.nb_ex_mna, 0) as nb_ex_mna
     from grid
     left join counted
     on
         grid.annee = counted.annee
         and grid.dept = counted.dept
         and grid.population = counted.population
+
+),
+
+-- The departments' rows, and the region's: their sums (a person known to two departments
+-- counts in each, as in the department rows).
+per_territory as (
+
+    {{ territory_rollup(
+        'per_department',
+        keys=['annee', 'population'],
+        counts=['nb_jeunes', 'nb_ex_mna'],
+    ) }}
+
+),
+
+final as (
+
+    select
+        annee,
+        dept,
+        nom_territoire,
+        population,
+        nb_jeunes,
+        nb_ex_mna,
+        nb_ex_mna / nullif(nb_jeunes, 0) as part_ex_mna
+    from per_territory
 
 )
 

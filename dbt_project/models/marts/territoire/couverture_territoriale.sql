@@ -1,5 +1,11 @@
 with
 
+territoires as (
+
+    select * from {{ ref('territoires') }}
+
+),
+
 departements as (
 
     select * from {{ ref('cog_departements') }}
@@ -102,7 +108,7 @@ delivered as (
 
 ),
 
-final as (
+per_department as (
 
     select
         grid.annee,
@@ -112,10 +118,12 @@ final as (
         coalesce(places.capacite_places, 0) as capacite_hj,
         coalesce(financed.places_financees_cd, 0) as places_financees_cd,
         accompanied.nb_jeunes_majeurs_accompagnes,
-        100.0 * coalesce(financed.places_financees_cd, 0)
-        / nullif(accompanied.nb_jeunes_majeurs_accompagnes, 0) as places_cd_pour_100_jeunes_majeurs,
-        case when places.annee is null then null else coalesce(places.nb_residences, 0) = 0 end
-            as sans_offre_hj,
+        -- the places the ratio is computed over: those of departments with young adults counted
+        case
+            when accompanied.nb_jeunes_majeurs_accompagnes is not null
+                then coalesce(financed.places_financees_cd, 0)
+        end as places_financees_cd_ratio,
+        places.annee is not null as livraison_hj,
         exists(
             select 1
             from delivered
@@ -147,6 +155,40 @@ final as (
     on
         grid.annee = accompanied.annee
         and grid.dept = accompanied.dept
+
+),
+
+per_territory as (
+
+    {{ territory_rollup(
+        'per_department',
+        keys=['annee'],
+        counts=[
+            'nb_missions_locales', 'nb_residences_hj', 'capacite_hj', 'places_financees_cd',
+            'nb_jeunes_majeurs_accompagnes', 'places_financees_cd_ratio',
+        ],
+        flags=['livraison_hj', 'livraison_ase', 'livraison_ml'],
+    ) }}
+
+),
+
+final as (
+
+    select
+        annee,
+        dept,
+        nom_territoire,
+        nb_missions_locales,
+        nb_residences_hj,
+        capacite_hj,
+        places_financees_cd,
+        nb_jeunes_majeurs_accompagnes,
+        100.0 * places_financees_cd_ratio / nullif(nb_jeunes_majeurs_accompagnes, 0)
+            as places_cd_pour_100_jeunes_majeurs,
+        case when livraison_hj then nb_residences_hj = 0 end as sans_offre_hj,
+        livraison_ase,
+        livraison_ml
+    from per_territory
 
 )
 
