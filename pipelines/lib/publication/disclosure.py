@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib.publication.declarations import COUNT, DERIVED, SHARE, MartDeclaration
+from pipelines.lib.reference import departements
 
 MASK_COLUMN = "cellules_masquees"
 DEPT = "dept"
@@ -197,6 +198,10 @@ def determined_cells(masked: set[tuple[int, str]], sums: Sequence[Sum]) -> list[
     return found
 
 
+def _departments_of(region: str) -> frozenset[str]:
+    return frozenset(d.code for d in departements() if d.region == region)
+
+
 def _is_regional(value: object) -> bool:
     return isinstance(value, str) and value.startswith(REGION_PREFIX)
 
@@ -223,8 +228,15 @@ def sums_of(rows: list[dict[str, object]], rules: MartRules) -> list[Sum]:
             target = regions if _is_regional(row.get(DEPT)) else departments
             target.setdefault(tuple(row.get(k) for k in keys), []).append(i)
         for key, regional_rows in regions.items():
-            members = departments.get(key, [])
             for r in regional_rows:
+                # Only the region's departments are parts of its row: a department of another
+                # region (an ASE delivery from elsewhere) is in no regional total.
+                region = str(rows[r][DEPT])[1:]
+                members = [
+                    i
+                    for i in departments.get(key, [])
+                    if str(rows[i][DEPT]) in _departments_of(region)
+                ]
                 for col in rules.counts:
                     parts = tuple((i, col) for i in members)
                     sums.append(Sum(((r, col), *parts), parts))

@@ -258,3 +258,15 @@ def test_regional_rows_follow_every_key_but_dept() -> None:
         None,
         None,
     ]
+
+
+def test_a_department_outside_the_region_is_no_part_of_the_regional_row() -> None:
+    """R76 = Ariège + Aude = 5 + 30; the Gironde (33, outside Occitanie) delivered too, with 4.
+    The Ariège's 5 and the Gironde's 4 are masked; the regional row counts only the Ariège and
+    the Aude, so 35 − 30 gives the Ariège's 5 back unless the Aude's 30 is masked as well; the
+    Gironde is in no sum, so nothing more is masked for it."""
+    frame = pl.DataFrame(
+        {"annee": [2024] * 4, "dept": ["09", "11", "33", "R76"], "n": [5, 30, 4, 35]}
+    )
+    got, _ = mask(frame, MartRules(counts=("n",), regional_keys=("annee",)), seuil=11)
+    assert got["n"].to_list() == [None, None, None, 35]
