@@ -1,4 +1,9 @@
-"""Assembles the Dagster definitions from `defs/`; nothing else. `dagster dev` loads `defs`."""
+"""Assembles the Dagster definitions from `defs/`; nothing else. `dagster dev` loads `defs`.
+
+`observatoire run` builds the same definitions from its own settings and runs the same job
+(`observatoire`) on the same instance, so that runs launched from the terminal, the UI or the
+sensor are alike.
+"""
 
 import sys
 from pathlib import Path
@@ -7,32 +12,40 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines.defs.ingestion.assets import livraisons, livraisons_acceptees
-from pipelines.defs.ingestion.sensors import JOB_NAME, nouvelles_livraisons
+from pipelines.defs.ingestion.sensors import nouvelles_livraisons
 from pipelines.defs.publication.assets import marts_publies
 from pipelines.defs.quality.checks import controle_livraisons
 from pipelines.defs.quality.linkage import appariement_stable
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.defs.transformation.assets import observatoire_dbt
-from pipelines.defs.transformation.project import dbt_project
+from pipelines.defs.runs import observatoire_job
+from pipelines.defs.transformation.assets import build_dbt_assets
+from pipelines.defs.transformation.project import dbt_executable, dbt_project
 from pipelines.lib.settings import Settings
+
+
+def _guarded_dbt() -> str:
+    """`observatoire-dbt` (dbt that dies with the run's process), installed beside dbt."""
+    guard = Path(sys.executable).parent / "observatoire-dbt"
+    return str(guard if guard.exists() else dbt_executable())
 
 
 def build_definitions(
     settings: Settings | None = None, loggers: dict[str, dg.LoggerDefinition] | None = None
 ) -> dg.Definitions:
+    settings = settings or Settings()
+    project = dbt_project(settings.dbt_project_dir)
     return dg.Definitions(
-        assets=[livraisons, livraisons_acceptees, observatoire_dbt, marts_publies],
+        assets=[livraisons, livraisons_acceptees, build_dbt_assets(project), marts_publies],
         asset_checks=[controle_livraisons, appariement_stable],
-        jobs=[dg.define_asset_job(JOB_NAME, selection=dg.AssetSelection.all())],
+        jobs=[observatoire_job],
         sensors=[nouvelles_livraisons],
+        # One process per run: the steps follow one another anyway, the run's process holds
+        # the writer lock for all of them, and no step pays for a new interpreter.
+        executor=dg.in_process_executor,
         loggers=loggers,
         resources={
-            "observatoire": ObservatoireResource.from_settings(settings or Settings()),
-            # The dbt beside this interpreter: `.venv/bin/observatoire` runs without the venv
-            # on PATH.
-            "dbt": DbtCliResource(
-                project_dir=dbt_project(), dbt_executable=str(Path(sys.executable).parent / "dbt")
-            ),
+            "observatoire": ObservatoireResource.from_settings(settings),
+            "dbt": DbtCliResource(project_dir=project, dbt_executable=_guarded_dbt()),
         },
     )
 
