@@ -14,6 +14,7 @@ it as failed, so that neither the UI nor the run queue waits for it forever.
 
 import contextlib
 import os
+import shutil
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -21,12 +22,15 @@ from pathlib import Path
 import dagster as dg
 import psutil
 
+from pipelines.lib.settings import DAGSTER_HOME_DIR
+
 JOB_NAME = "observatoire"
 WRITER_TAG = "observatoire/entrepot"
 WRITER_TAG_VALUE = "ecriture"
 PROCESS_TAG = "observatoire/processus"
 ORIGIN_TAG = "observatoire/origine"
 CLI_ORIGIN = "observatoire run"
+PROJECT_CONFIG = DAGSTER_HOME_DIR / "dagster.yaml"
 
 observatoire_job = dg.define_asset_job(
     JOB_NAME,
@@ -40,10 +44,14 @@ observatoire_job = dg.define_asset_job(
 
 
 def open_instance(home: Path) -> dg.DagsterInstance:
-    """The persistent instance at `home` (`dagster.yaml` there, if any), telemetry off."""
+    """The persistent instance at `home`, telemetry off. A new home gets the project's
+    `dagster.yaml` (telemetry off, one writer run at a time); an existing one keeps its own."""
     from dagster._core.instance.ref import InstanceRef
 
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists() and PROJECT_CONFIG.exists():
+        shutil.copyfile(PROJECT_CONFIG, config)
     ref = InstanceRef.from_dir(str(home), overrides={"telemetry": {"enabled": False}})
     return dg.DagsterInstance.from_ref(ref)
 

@@ -40,18 +40,20 @@ class Holder:
     run_id: str | None = None
 
     def describe(self) -> str:
-        """French description for messages: « un run lancé par … (pid …) depuis … »."""
-        parts = [f"un run lancé par {self.origin}" if self.origin else "un autre run"]
+        """French description for messages: « un run lancé par … (run …, processus …, depuis
+        le …) »."""
+        head = f"un run lancé par {self.origin}" if self.origin else "un autre run"
+        details = []
         if self.run_id:
-            parts.append(f"(run {self.run_id[:8]})")
+            details.append(f"run {self.run_id[:8]}")
         if self.pid:
             where = f" sur {self.host}" if self.host and self.host != socket.gethostname() else ""
-            parts.append(f"processus {self.pid}{where}")
+            details.append(f"processus {self.pid}{where}")
         if self.started:
             with contextlib.suppress(ValueError):
                 since = dt.datetime.fromisoformat(self.started)
-                parts.append(f"depuis {since:%d/%m/%Y à %H:%M:%S}")
-        return " ".join(parts)
+                details.append(f"depuis le {since:%d/%m/%Y à %H:%M:%S}")
+        return f"{head} ({', '.join(details)})" if details else head
 
 
 class WarehouseBusy(RuntimeError):
