@@ -109,6 +109,9 @@ def _progress_logger(say: Callable[[str], None], settings: Settings) -> dg.Logge
                 if record.levelno < logging.INFO:
                     return
                 message = str(meta.get("orig_message") or record.getMessage())
+                if message.startswith("Dependencies for step"):  # Dagster's own, in English
+                    say(f"  étape « {label} » non exécutée : une étape dont elle dépend a échoué.")
+                    return
                 # dbt prints a line per node: keep its summary and its errors only.
                 if step == "observatoire_dbt" and not (
                     message.startswith("dbt :") or "ERROR" in message or "FAIL" in message
