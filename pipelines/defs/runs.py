@@ -18,10 +18,13 @@ import shutil
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import psutil
+import yaml  # type: ignore[import-untyped]
 
+from pipelines.defs.event_storage import ObservatoireEventLogStorage
 from pipelines.lib.settings import DAGSTER_HOME_DIR
 
 JOB_NAME = "observatoire"
@@ -45,14 +48,21 @@ observatoire_job = dg.define_asset_job(
 
 def open_instance(home: Path) -> dg.DagsterInstance:
     """The persistent instance at `home`, telemetry off. A new home gets the project's
-    `dagster.yaml` (telemetry off, one writer run at a time); an existing one keeps its own."""
+    `dagster.yaml` (telemetry off, one writer run at a time, the fast event log); an existing
+    one keeps its own."""
     from dagster._core.instance.ref import InstanceRef
 
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() and PROJECT_CONFIG.exists():
         shutil.copyfile(PROJECT_CONFIG, config)
-    ref = InstanceRef.from_dir(str(home), overrides={"telemetry": {"enabled": False}})
+    overrides: dict[str, Any] = {"telemetry": {"enabled": False}}
+    declared = yaml.safe_load(config.read_text(encoding="utf-8")) if config.exists() else None
+    storage = (declared or {}).get("event_log_storage") or {}
+    if storage.get("class") == ObservatoireEventLogStorage.__name__:
+        # Its folder is this home, whether DAGSTER_HOME names it or not.
+        overrides["event_log_storage"] = {**storage, "config": {"base_dir": str(home)}}
+    ref = InstanceRef.from_dir(str(home), overrides=overrides)
     return dg.DagsterInstance.from_ref(ref)
 
 

@@ -5,8 +5,10 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 from dagster._core.test_utils import create_run_for_test
 
+from pipelines.defs.event_storage import ObservatoireEventLogStorage
 from pipelines.defs.runs import (
     JOB_NAME,
     PROCESS_TAG,
@@ -77,3 +79,25 @@ def test_runs_whose_process_died_are_marked_failed(tmp_path: Path) -> None:
     failure = instance.all_logs(dead.run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
     assert "s'est arrêté sans le terminer" in (failure[0].message or "")
     assert said and dead.run_id[:8] in said[0]
+
+
+def test_the_instance_records_partition_events_in_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The project's event log (open connections, relaxed syncs), wherever DAGSTER_HOME
+    points: events written by one instance object are read by another (another process)."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = tmp_path / "home"
+    writer = open_instance(home)
+    assert isinstance(writer.event_log_storage, ObservatoireEventLogStorage)
+    assert (
+        writer.event_log_storage.supports_partition_subset_in_asset_materialization_planned_events
+    )
+    for key in ("ase-09-2024", "ml-09-2024"):
+        writer.report_runless_asset_event(dg.AssetMaterialization("livraisons", partition=key))
+    reader = open_instance(home)
+    assert reader.get_materialized_partitions(dg.AssetKey("livraisons")) == {
+        "ase-09-2024",
+        "ml-09-2024",
+    }
+    assert (home / "history" / "runs" / "index.db").exists()
