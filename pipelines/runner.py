@@ -79,6 +79,8 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     # Seconds per stage: the preparation, then each step of the job.
     step_seconds: dict[str, float] = field(default_factory=dict)
+    # Steps not executed because a step they depend on failed.
+    skipped_steps: list[str] = field(default_factory=list)
 
 
 def _progress_logger(say: Callable[[str], None], settings: Settings) -> dg.LoggerDefinition:
@@ -109,9 +111,8 @@ def _progress_logger(say: Callable[[str], None], settings: Settings) -> dg.Logge
                 if record.levelno < logging.INFO:
                     return
                 message = str(meta.get("orig_message") or record.getMessage())
-                if message.startswith("Dependencies for step"):  # Dagster's own, in English
-                    say(f"  étape « {label} » non exécutée : une étape dont elle dépend a échoué.")
-                    return
+                if message.startswith("Dependencies for step"):  # Dagster's, in English:
+                    return  # the summary lists the steps not executed
                 # dbt prints a line per node: keep its summary and its errors only.
                 if step == "observatoire_dbt" and not (
                     message.startswith("dbt :") or "ERROR" in message or "FAIL" in message
@@ -206,6 +207,7 @@ def _execute(
     for step_key, _explained, detail in faults:
         failures.record(settings.reports_dir, run_id, f"{step_key}\n{detail}")
     failed = sorted({e.step_key or "" for e in result.all_events if e.is_step_failure})
+    skipped = sorted({e.step_key or "" for e in result.all_events if e.is_step_skipped})
     errors = list(dict.fromkeys(explained for _key, explained, _detail in faults))
     if not result.success and not failed and not errors:
         errors = ["Le run s'est arrêté sans terminer ses étapes (voir l'interface Dagster)."]
@@ -244,6 +246,7 @@ def _execute(
         run_id,
         errors,
         seconds,
+        skipped,
     )
 
 
@@ -303,6 +306,9 @@ def print_summary(
         say(f"    - {key} : rapport {settings.reports_dir / 'livraisons' / report_stem(key)}.md")
     if summary.failed_steps and summary.exit_code == EXIT_FAILED:
         say(f"  étapes en échec : {', '.join(step_label(s) for s in summary.failed_steps)}")
+    if summary.skipped_steps:
+        labels = ", ".join(dict.fromkeys(step_label(s) for s in summary.skipped_steps))
+        say(f"  étapes non exécutées (une étape dont elles dépendent n'a pas abouti) : {labels}")
     if summary.published:
         say(f"  marts publiés dans {settings.marts_dir} (Parquet, CSV, observatoire.duckdb)")
     else:
