@@ -6,6 +6,7 @@ traceback: the runner explains platform faults, and `main` catches what escapes 
 
 import argparse
 import datetime as dt
+import os
 import signal
 import sys
 import time
@@ -16,7 +17,7 @@ from pipelines.lib.reference import DEFAULT_REGION
 from pipelines.lib.settings import DEFAULT_SEUIL, EXPECTATIONS_DIR, Settings
 
 ALL_REGIONS = "all"
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # as the runner's, for an interruption outside a run
 RUN_EPILOG = """codes de sortie :
   0   toutes les livraisons ont été acceptées
   3   le run s'est terminé, avec des livraisons refusées (leurs rapports sont listés)
@@ -258,8 +259,9 @@ def _expectations(args: argparse.Namespace) -> int:
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:
-    """`kill` (SIGTERM) stops a run as Ctrl-C does: Dagster cancels the run and stops dbt."""
-    raise KeyboardInterrupt
+    """`kill` (SIGTERM) stops a run as Ctrl-C does: Dagster's interrupt handling ends the step,
+    stops dbt and records the run's end."""
+    os.kill(os.getpid(), signal.SIGINT)
 
 
 def main(argv: list[str] | None = None) -> int:

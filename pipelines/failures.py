@@ -33,6 +33,12 @@ _BUILTIN = {
     "ImportError",
     "ModuleNotFoundError",
 }
+_INTERRUPTIONS = {"DagsterExecutionInterruptedError", "KeyboardInterrupt"}
+INTERRUPTED = (
+    "Run interrompu à la demande (Ctrl-C ou kill) : l'étape en cours s'est arrêtée, dbt aussi. "
+    "Les transactions en cours ont été annulées ; la publication précédente reste en place. "
+    "Relancez la commande pour reprendre."
+)
 _INTACT = "Les transactions en cours ont été annulées ; la publication précédente reste en place."
 
 
@@ -72,6 +78,8 @@ def _root(faults: list[Fault]) -> Fault:
 
 def explain(cls_name: str, message: str, warehouse: Path) -> str:
     """One French sentence for a platform fault."""
+    if cls_name in _INTERRUPTIONS:
+        return INTERRUPTED
     text = " ".join(message.split())
     lowered = text.lower()
     if "could not set lock on file" in lowered or "conflicting lock" in lowered:
@@ -113,6 +121,8 @@ def explain(cls_name: str, message: str, warehouse: Path) -> str:
 
 def explain_error(error: SerializableErrorInfo, warehouse: Path) -> str:
     faults = _chain(error)
+    if any(fault.cls_name in _INTERRUPTIONS for fault in faults):
+        return INTERRUPTED
     root = _root(faults)
     return explain(root.cls_name, root.message, warehouse)
 

@@ -49,6 +49,7 @@ EXIT_REFUSED = 3
 # Another run is writing the warehouse: try again later (sysexits' EX_TEMPFAIL, which
 # schedulers know as "retry").
 EXIT_BUSY = 75
+EXIT_INTERRUPTED = 130
 
 PREPARATION = "préparation"
 _STEP_LABELS = {
@@ -233,6 +234,8 @@ def _execute(
     if result.success or (failed and gate_only):
         code = EXIT_REFUSED if refused else EXIT_OK
         errors = []
+    elif failures.INTERRUPTED in errors:
+        code = EXIT_INTERRUPTED
     else:
         code = EXIT_FAILED
     seconds = {PREPARATION: preparation, **_step_seconds(instance, run_id)}
@@ -320,6 +323,8 @@ def print_summary(
         say("Terminé : toutes les livraisons ont été acceptées.")
     elif summary.exit_code == EXIT_REFUSED:
         say("Terminé avec des livraisons refusées (code de sortie 3).")
+    elif summary.exit_code == EXIT_INTERRUPTED:
+        say(f"Run interrompu (code de sortie {EXIT_INTERRUPTED}).")
     else:
         say("Échec du pipeline (code de sortie 1).")
     sys.stdout.flush()

@@ -362,3 +362,21 @@ def test_a_full_disk(small: Settings) -> None:
         timeout=600,
     )
     _assert_french_failure(result, "Plus de place sur le disque", "Libérez de l'espace")
+
+
+def test_kill_stops_a_run_as_ctrl_c_does(small: Settings, tmp_path: Path) -> None:
+    """`kill` (SIGTERM) while dbt writes: dbt is stopped, the run ends in French with code 130,
+    and the instance records that it did not complete."""
+    log = tmp_path / "run.log"
+    running = _start(small, log)
+    _until(lambda: bool(_dbt_build_children(running)), "dbt build du run")
+    dbt = _dbt_build_children(running)
+    running.terminate()
+    assert running.wait(timeout=120) == 130, log.read_text()
+    output = log.read_text()
+    assert "Run interrompu à la demande" in output and "Traceback" not in output
+    for child in dbt:
+        _until(lambda child=child: _dead(child), f"dbt ({child.pid}) s'arrête", timeout=10)
+    assert small.dagster_home is not None
+    (run,) = open_instance(small.dagster_home).get_runs()
+    assert run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
