@@ -59,7 +59,8 @@ lint: install
 test: lint $(STAMP_DUCKDB_OLD)
 	$(BIN)/pytest
 
-# The Dagster UI on the same definitions (http://127.0.0.1:3000).
+# The Dagster UI (http://127.0.0.1:3000) on the project's instance (.dagster/), where
+# `observatoire run` records its runs too; the sensor `nouvelles_livraisons` is on.
 dev: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1
 
@@ -71,9 +72,12 @@ docs: install
 clean:
 	rm -rf $(VENV) $(VENV_DUCKDB_OLD) dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache
 
-# Benchmarks print figures; they are not tests.
+# Benchmarks print figures; they are not tests. The national one generates the whole country
+# (BENCH_ECHELLE=1: about 13 M rows, 3 GB) and times three runs; see README.
+BENCH_ECHELLE ?= 1.0
 bench: install
 	$(BIN)/python benchmarks/bench_gate.py
+	$(BIN)/python benchmarks/bench_national.py --echelle $(BENCH_ECHELLE)
 
 # The fuzz suite, ten times longer than in `make test` (about 7 minutes): nightly.
 fuzz: install

@@ -21,7 +21,14 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib.contract import tables as c
-from pipelines.lib.reference import DEFAULT_REGION, communes_by_dept, departements_of_region
+from pipelines.lib.reference import (
+    DEFAULT_REGION,
+    communes_by_dept,
+    departements,
+    departements_of_region,
+)
+
+ALL_REGIONS = "all"
 
 D = dt.date
 DAY = dt.timedelta(days=1)
@@ -65,6 +72,11 @@ CONVENTIONS_OCCITANIE: dict[str, list[tuple[str, int, str, str | None]]] = {
     "82": [("CJM", 8, "CD", "82"), ("EX_MNA", 6, "CD", "82")],
 }
 NO_HJ_OFFER_OCCITANIE = {"48"}
+# Department 69 has two child-protection services (exports.md §1): the Métropole de Lyon (69M)
+# and the Rhône outside it (69D). Share of the Métropole in the department's population
+# (INSEE, 2021: 1,424,069 of 1,887,162).
+LYON_SPLIT_DEPT = "69"
+METROPOLE_SHARE = 0.755
 
 
 @dataclass(frozen=True)
@@ -142,8 +154,8 @@ def _region(code: str) -> Region:
     depts = [d.code for d in departements_of_region(code)]
     communes = communes_by_dept()
     pops = {d: sum(p for _, p in communes.get(d, [])) for d in depts}
-    total = sum(pops.values()) or 1
-    weights = {d: pops[d] / total for d in depts}
+    total = sum(pops.values())
+    weights = {d: pops[d] / (total or 1) for d in depts}
     n_ml = max(len(depts), round(ML_PER_OCCITANIE * total / OCCITANIE_POPULATION))
     missions: dict[str, list[str]] = {}
     for d in depts:
@@ -373,6 +385,8 @@ def _simulate_ase(
                 )
                 if p.mna:
                     p.sexe = "M" if rng.random() < 0.9 else "F"
+                if dept == LYON_SPLIT_DEPT:
+                    p.dept = "69M" if rng.random() < METROPOLE_SHARE else "69D"
                 _simulate_person(rng, p, horizon, truth)
                 if p.measures:
                     persons.append(p)
@@ -624,7 +638,8 @@ def _simulate_ml(
         )
         if first > horizon:
             continue
-        dept = p.dept if rng.random() < 0.85 else rng.choice(region.depts)
+        home = c.display_dept(p.dept)  # 69D and 69M young people meet Missions Locales of 69
+        dept = home if rng.random() < 0.85 else rng.choice(region.depts)
         declared = rng.random()
         parcours = True if declared < 0.35 else (False if declared < 0.4 else None)
         _ml_person(
@@ -690,7 +705,7 @@ def _simulate_hj(
     total_w = sum(offer_weights.values())
     young_adults: dict[str, list[AsePerson]] = {}
     for p in ase:
-        young_adults.setdefault(p.dept, []).append(p)
+        young_adults.setdefault(c.display_dept(p.dept), []).append(p)
     ml_public: dict[str, list[str]] = {}
     for id_jeune, dept, _ in public:
         ml_public.setdefault(dept, []).append(id_jeune)
@@ -980,9 +995,37 @@ def generate(
     scale: float = 1.0,
     progress: Callable[[str], None] | None = None,
 ) -> GenerationSummary:
-    """Write synthetic deliveries under `out/<source>/<dept>/<annee>/` and return counts."""
+    """Write synthetic deliveries under `out/<source>/<dept>/<annee>/` and return counts.
+
+    `region_code` is a COG region, or `all` for every department of the COG (overseas
+    included), simulated region by region so that memory holds one region at a time. Each
+    region draws from its own random stream — Occitanie's is the seed's, so that its
+    deliveries are the same alone or within the whole country."""
     say = progress or (lambda _msg: None)
-    rng = random.Random(seed)
+    summary = GenerationSummary(rows={t: 0 for t in c.TABLES})
+    if region_code != ALL_REGIONS:
+        _generate_region(out, random.Random(seed), region_code, years, scale, say, summary)
+        return summary
+    codes = sorted({d.region for d in departements()})
+    for i, code in enumerate(codes, start=1):
+        if _region(code).population == 0:  # TAAF, Clipperton: nobody lives there
+            say(f"région {code} ({i}/{len(codes)}) : sans habitants, aucune livraison")
+            continue
+        say(f"région {code} ({i}/{len(codes)})")
+        rng = random.Random(seed if code == DEFAULT_REGION else f"{seed}:{code}")
+        _generate_region(out, rng, code, years, scale, say, summary)
+    return summary
+
+
+def _generate_region(
+    out: Path,
+    rng: random.Random,
+    region_code: str,
+    years: range,
+    scale: float,
+    say: Callable[[str], None],
+    summary: GenerationSummary,
+) -> None:
     region = _region(region_code)
     horizon = D(years.stop, 1, 31)  # extraction day of the last year
     truth = Truth()
@@ -993,7 +1036,6 @@ def generate(
     say("simulation des séjours en Habitat Jeunes…")
     _simulate_hj(rng, region, years, horizon, ase, public, truth)
 
-    summary = GenerationSummary(rows={t: 0 for t in c.TABLES})
     producers: dict[str, Style] = {}
 
     def style_of(producer: str) -> Style:
@@ -1050,4 +1092,3 @@ def generate(
                     )
                     summary.rows[table_name] += len(rows)
                 summary.deliveries += 1
-    return summary

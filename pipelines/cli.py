@@ -1,14 +1,33 @@
-"""The `observatoire` command: parses arguments and calls `lib/` or the runner."""
+"""The `observatoire` command: parses arguments and calls `lib/` or the runner.
+
+Whatever happens, the command ends with a French message and an exit code, never a Python
+traceback: the runner explains platform faults, and `main` catches what escapes a command.
+"""
 
 import argparse
 import datetime as dt
+import os
+import signal
 import sys
 import time
 import warnings
 from pathlib import Path
 
 from pipelines.lib.reference import DEFAULT_REGION
-from pipelines.lib.settings import EXPECTATIONS_DIR, Settings
+from pipelines.lib.settings import DEFAULT_SEUIL, EXPECTATIONS_DIR, Settings
+
+ALL_REGIONS = "all"
+EXIT_INTERRUPTED = 130  # as the runner's, for an interruption outside a run
+RUN_EPILOG = """codes de sortie :
+  0   toutes les livraisons ont été acceptées
+  3   le run s'est terminé, avec des livraisons refusées (leurs rapports sont listés)
+  1   la plateforme a échoué (message en français ; détail dans <rapports>/erreurs.log)
+  75  un autre run écrit l'entrepôt : rien n'a été fait, relancez plus tard
+      (ou utilisez --attendre pour attendre sa fin)
+  130 run interrompu (Ctrl-C)
+
+Le run est enregistré dans l'instance Dagster du projet (DAGSTER_HOME, par défaut .dagster/) :
+`make dev` le montre, avec ses étapes, ses contrôles et les partitions des livraisons."""
 
 
 def _years(text: str) -> range:
@@ -26,6 +45,27 @@ def _years(text: str) -> range:
             f"années attendues entre 1990 et {dt.date.today().year - 1} : {text}"
         )
     return range(first, last + 1)
+
+
+def _seuil(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"nombre entier attendu : {text}") from exc
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"le seuil doit valoir au moins 2 : {text}")
+    return value
+
+
+def _region(text: str) -> str:
+    from pipelines.lib.reference import departements
+
+    codes = {d.region for d in departements()}
+    if text != ALL_REGIONS and text not in codes:
+        raise argparse.ArgumentTypeError(
+            f"code région COG 2026 attendu (par exemple 76), ou « {ALL_REGIONS} » : {text}"
+        )
+    return text
 
 
 def _date(text: str) -> dt.date:
@@ -49,7 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, default=Path("data/raw"))
     gen.add_argument("--seed", type=int, default=2026)
     gen.add_argument("--years", type=_years, default=range(2021, 2025), help="ex. 2021-2024")
-    gen.add_argument("--region", default=DEFAULT_REGION, help="code région COG (76 = Occitanie)")
+    gen.add_argument(
+        "--region",
+        type=_region,
+        default=DEFAULT_REGION,
+        help=f"code région COG (76 = Occitanie), ou « {ALL_REGIONS} » pour toute la France "
+        "(tous les départements du COG, outre-mer compris)",
+    )
     gen.add_argument(
         "--echelle",
         type=float,
@@ -57,14 +103,41 @@ def _parser() -> argparse.ArgumentParser:
         help="facteur de volume (1 = ordres de grandeur réels)",
     )
 
-    run = sub.add_parser("run", help="contrôle, charge, modélise et publie toutes les livraisons")
+    run = sub.add_parser(
+        "run",
+        help="contrôle, charge, modélise et publie toutes les livraisons",
+        description="Lit et contrôle les livraisons, promeut celles qui sont acceptées, "
+        "construit les modèles dbt et publie les marts. Un seul run à la fois écrit "
+        "l'entrepôt : un second run s'arrête aussitôt (code 75), ou attend avec --attendre.",
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("--raw", type=Path, default=Path("data/raw"))
     run.add_argument("--warehouse", type=Path, default=Path("data/warehouse.duckdb"))
     run.add_argument("--marts", type=Path, default=Path("data/marts"))
     run.add_argument("--reports", type=Path, default=Path("data/reports"))
-    run.add_argument("--region", default=DEFAULT_REGION)
+    run.add_argument("--region", default=DEFAULT_REGION, help="code région COG (76 = Occitanie)")
+    run.add_argument(
+        "--seuil",
+        type=_seuil,
+        default=DEFAULT_SEUIL,
+        help=f"secret statistique : effectifs masqués de 1 à seuil − 1 (défaut {DEFAULT_SEUIL})",
+    )
     run.add_argument(
         "--date-controle", type=_date, default=None, help="jour du contrôle (défaut : aujourd'hui)"
+    )
+    run.add_argument(
+        "--secret-entrepot",
+        type=Path,
+        default=None,
+        metavar="FICHIER",
+        help="fichier du secret de l'entrepôt (défaut : OBSERVATOIRE_SECRET_ENTREPOT_FILE, "
+        "sinon <entrepôt>.secret)",
+    )
+    run.add_argument(
+        "--attendre",
+        action="store_true",
+        help="si un autre run écrit l'entrepôt, attendre sa fin au lieu de s'arrêter (code 75)",
     )
 
     check = sub.add_parser(
@@ -127,9 +200,11 @@ def _run(args: argparse.Namespace) -> int:
         marts_dir=args.marts,
         reports_dir=args.reports,
         region=args.region,
+        seuil=args.seuil,
         check_date=args.date_controle,
+        warehouse_secret=args.secret_entrepot,
     )
-    summary = run_pipeline(settings)
+    summary = run_pipeline(settings, wait=args.attendre)
     print_summary(summary, settings)
     return summary.exit_code
 
@@ -231,6 +306,12 @@ def _expectations(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    """`kill` (SIGTERM) stops a run as Ctrl-C does: Dagster's interrupt handling ends the step,
+    stops dbt and records the run's end."""
+    os.kill(os.getpid(), signal.SIGINT)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Dagster flags beta parameters (backfill policy) at import; partners need not see it.
     warnings.filterwarnings("ignore", message=".*is currently in beta.*")
@@ -242,7 +323,22 @@ def main(argv: list[str] | None = None) -> int:
         "pseudonymise": _pseudonymise,
         "expectations": _expectations,
     }
-    return handlers[args.command](args)
+    if args.command == "run":
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print(
+            "\nInterrompu. Les transactions en cours de l'entrepôt sont annulées et la "
+            "publication précédente reste en place ; relancez la commande pour reprendre."
+        )
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # never a traceback for the user
+        from pipelines.failures import explain_exception
+
+        warehouse = getattr(args, "warehouse", Path("data/warehouse.duckdb"))
+        print(f"Erreur : {explain_exception(exc, warehouse)}")
+        return 1
 
 
 if __name__ == "__main__":

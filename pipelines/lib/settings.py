@@ -1,7 +1,9 @@
-"""Where the platform reads and writes, and its few settings.
+"""Where the platform reads and writes, and its few settings: one typed object per run.
 
-Plain values: the CLI fills them from its arguments, Dagster from the resource's configuration.
-Nothing reads the environment at import time.
+The CLI builds it from its arguments, Dagster from the `observatoire` resource's configuration;
+`resolved()` turns it into absolute paths and fills the defaults that depend on the environment
+(the warehouse secret file, the Dagster instance) once, at run time. Nothing reads the
+environment at import time, and nothing writes it: dbt receives these values as `--vars`.
 """
 
 import datetime as dt
@@ -14,6 +16,11 @@ from pipelines.lib.reference import DEFAULT_REGION, PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# The project's own Dagster instance (runs, events, partitions), shared by `observatoire run`
+# and `make dev`. `DAGSTER_HOME` names another one.
+DAGSTER_HOME_DIR = PROJECT_ROOT / ".dagster"
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
+DEFAULT_SEUIL = 11
 
 
 @dataclass(frozen=True)
@@ -23,29 +30,61 @@ class Settings:
     marts_dir: Path = Path("data/marts")
     reports_dir: Path = Path("data/reports")
     region: str = DEFAULT_REGION
-    seuil: int = 11
+    seuil: int = DEFAULT_SEUIL
     check_date: dt.date | None = None  # the day deliveries are checked; today by default
     # File holding the warehouse secret (re-keying of id_jeune). Default: the file named by
     # OBSERVATOIRE_SECRET_ENTREPOT_FILE, else `<warehouse>.secret` beside the warehouse.
     warehouse_secret: Path | None = None
-    # The dbt project to build (a copy serves tests that add a model).
+    # The dbt project whose models are built (a copy of it in tests of model declarations).
     dbt_project_dir: Path = DBT_PROJECT_DIR
+    # Where `observatoire run` records its runs. Default: DAGSTER_HOME, else `.dagster/`.
+    dagster_home: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.seuil < 2:
+            raise ValueError(f"Le seuil du secret statistique vaut au moins 2 : {self.seuil}")
 
     def warehouse_secret_file(self) -> Path:
-        """Read at run time, never at import."""
+        """The warehouse secret file (read at run time, never at import)."""
         if self.warehouse_secret is not None:
             return self.warehouse_secret
         named = os.environ.get(WAREHOUSE_SECRET_ENV)
         return Path(named) if named else self.warehouse.with_suffix(".secret")
 
+    def dagster_home_dir(self) -> Path:
+        if self.dagster_home is not None:
+            return self.dagster_home
+        named = os.environ.get(DAGSTER_HOME_ENV)
+        return Path(named) if named else DAGSTER_HOME_DIR
+
+    @property
+    def writer_lock(self) -> Path:
+        """The file whose lock makes one run at a time write the warehouse and the marts."""
+        return self.warehouse.with_name(self.warehouse.name + ".lock")
+
+    @property
+    def dbt_manifest(self) -> Path:
+        """The manifest of the dbt project (`dbt parse`), read by the Dagster definitions."""
+        return self.dbt_project_dir / "target" / "manifest.json"
+
+    def dbt_vars(self) -> dict[str, str]:
+        """What dbt receives with `--vars`: the profile reads `entrepot`, the models `region`."""
+        return {"entrepot": str(self.warehouse.resolve()), "region": self.region}
+
     def resolved(self) -> "Settings":
-        return replace(
+        """Absolute paths, and every default that depends on the environment filled in."""
+        warehouse = self.warehouse.resolve()
+        resolved = replace(
             self,
             raw_dir=self.raw_dir.resolve(),
-            warehouse=self.warehouse.resolve(),
+            warehouse=warehouse,
             # a symbolic link to the current publication: made absolute, never resolved
             marts_dir=Path(os.path.abspath(self.marts_dir)),
             reports_dir=self.reports_dir.resolve(),
-            warehouse_secret=self.warehouse_secret.resolve() if self.warehouse_secret else None,
             dbt_project_dir=self.dbt_project_dir.resolve(),
+        )
+        return replace(
+            resolved,
+            warehouse_secret=resolved.warehouse_secret_file().resolve(),
+            dagster_home=resolved.dagster_home_dir().expanduser().resolve(),
         )

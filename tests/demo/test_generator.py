@@ -159,3 +159,51 @@ def test_no_residence_reserves_more_places_than_beds(small_demo: Path) -> None:
     # the 15 % ceiling is still exceeded here and there: residences_plafond has something to show
     over = reserved.filter(pl.col("places_reservees") * 100 > pl.col("capacite_places") * 15)
     assert over.height > 0
+
+
+def _display(dept: str) -> str:
+    return "69" if dept in ("69D", "69M") else dept
+
+
+def test_department_69_is_delivered_by_its_two_child_protection_services(
+    tmp_path: Path, suites_dir: Path
+) -> None:
+    generate(tmp_path, seed=7, years=range(2024, 2025), region_code="84", scale=0.02)
+    deliveries = discover(tmp_path)
+    ase = {d.dept for d in deliveries if d.source == "ase"}
+    assert {"69D", "69M"} <= ase and "69" not in ase
+    assert {d.dept for d in deliveries if d.source in ("ml", "hj")} >= {"69"}
+    assert not {d.dept for d in deliveries if d.source != "ase"} & {"69D", "69M"}
+    lyon = [d for d in deliveries if d.dept in ("69D", "69M")]
+    verdicts = judge([read_delivery(d) for d in lyon], suites_dir, dt.date(2026, 1, 1))
+    assert all(v.accepted for v in verdicts.values())
+    # Young people of both services meet the Missions Locales of department 69.
+    ids_69 = set()
+    for path in tmp_path.glob("ml/69/2024/ml_jeunes*.csv"):
+        ids_69 |= set(re.findall(r"\b[0-9a-f]{64}\b", path.read_text(errors="replace")))
+    for service in ("69D", "69M"):
+        ase_ids = set(
+            re.findall(
+                r"\b[0-9a-f]{64}\b",
+                (tmp_path / "ase" / service / "2024" / "ase_jeunes.csv")
+                .read_bytes()
+                .decode("utf-8", errors="replace"),
+            )
+        )
+        assert ase_ids & ids_69, service
+
+
+def test_the_whole_country(tmp_path: Path) -> None:
+    """Every inhabited department and overseas territory of the COG, Occitanie as alone."""
+    from pipelines.lib.reference import departements
+
+    generate(tmp_path / "france", seed=7, years=range(2024, 2025), region_code="all", scale=0.01)
+    delivered = {_display(d.dept) for d in discover(tmp_path / "france")}
+    uninhabited = {"984", "989"}  # TAAF, Clipperton
+    assert delivered == {d.code for d in departements()} - uninhabited
+    generate(tmp_path / "occitanie", seed=7, years=range(2024, 2025), scale=0.01)
+    folders = [f for s in ("ase", "ml", "hj") for f in (tmp_path / "occitanie" / s).iterdir()]
+    assert {f.name for f in folders} == set(OCCITANIE)
+    for folder in folders:
+        twin = tmp_path / "france" / folder.parent.name / folder.name
+        assert _digest(folder) == _digest(twin), folder

@@ -45,3 +45,37 @@ def test_generate_never_overwrites_deliveries(tmp_path: Path) -> None:
     result = _run("generate", "--out", str(tmp_path), "--echelle", "0.01")
     assert result.returncode == 2
     assert "jamais écrasées" in result.stdout
+
+
+def test_run_help_documents_the_exit_codes() -> None:
+    result = _run("run", "--help")
+    assert result.returncode == 0
+    for text in ("--seuil", "--attendre", "--secret-entrepot", "75", "un autre run écrit"):
+        assert text in result.stdout
+
+
+def test_run_refuses_a_threshold_below_two(tmp_path: Path) -> None:
+    result = _run("run", "--raw", str(tmp_path), "--seuil", "1")
+    assert result.returncode == 2
+    assert "le seuil doit valoir au moins 2" in result.stderr
+
+
+def test_a_run_without_deliveries_says_so_in_french(tmp_path: Path) -> None:
+    result = _run(
+        "run",
+        "--raw",
+        str(tmp_path / "vide"),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--reports",
+        str(tmp_path / "rapports"),
+    )
+    assert result.returncode == 1
+    assert "Aucune livraison trouvée" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_generate_refuses_an_unknown_region(tmp_path: Path) -> None:
+    result = _run("generate", "--out", str(tmp_path), "--region", "99")
+    assert result.returncode == 2
+    assert "code région COG 2026 attendu" in result.stderr
