@@ -180,7 +180,7 @@ def test_the_run_is_recorded_in_the_projects_instance(
     assert landing is not None and landing.asset_materialization is not None
     assert landing.asset_materialization.metadata["livraisons"].value == 4
     gate = instance.event_log_storage.get_latest_asset_check_execution_by_key(
-        [dg.AssetCheckKey(dg.AssetKey("livraisons"), "livraisons_acceptees")]
+        [dg.AssetCheckKey(dg.AssetKey("verdicts_livraisons"), "livraisons_acceptees")]
     )
     (execution,) = gate.values()
     assert execution.run_id == summary.run_id
