@@ -1,4 +1,4 @@
-{#- The records of one table as the accepted deliveries know them (exports.md §1, v1.1).
+{#- The records of one table as the accepted deliveries know them (docs/contrat-echange.md §1).
 
     - Latest year wins: one row per business key within a source, a delivery department
       (`dept_service`) and a producer — business keys are unique per producer, so two Missions
@@ -10,7 +10,8 @@
       speaks of Y+1; a later year proves the same when Y+1 was never delivered.)
     - `by_vintage`: the same, once per vintage (millésime) V = each reference year with an
       accepted delivery of the source, using only the deliveries of reference years up to V
-      ("as known at the time", marts.md, PDALHPD backtest). Adds the column `millesime`.
+      ("as known at the time", docs/marts.md, `besoin_logement_pdalhpd`). Adds the column
+      `millesime`.
 
     `relation` must have `dept_service`, `producteur`, `annee_livraison`, `_charge_le`,
     `_livraison`, the key columns and the end column. -#}

@@ -1,5 +1,5 @@
-{#- Ages are computed at month precision from `annee_mois_naissance` (exports.md §3): a person
-    born in 2006-03 is 18 from 2024-03-01. -#}
+{#- Ages are computed at month precision from `annee_mois_naissance` (docs/contrat-echange.md
+    §3): a person born in 2006-03 is 18 from 2024-03-01. -#}
 
 {% macro birth_month(annee_mois) -%}
     cast({{ annee_mois }} || '-01' as date)
@@ -17,7 +17,7 @@
 {%- endmacro %}
 
 {#- Active in year Y: starts on or before 31 December Y, and has no end or ends on or after
-    1 January Y (marts.md, shared definitions). -#}
+    1 January Y (docs/marts.md, « Définitions communes »). -#}
 {% macro active_in_year(start, end, annee) -%}
     ({{ start }} <= make_date({{ annee }}, 12, 31)
      and ({{ end }} is null or {{ end }} >= make_date({{ annee }}, 1, 1)))
@@ -28,8 +28,9 @@
 {%- endmacro %}
 
 {#- The department shown for a delivery's department code: the ASE services that count as
-    another department (69D Rhône and 69M Métropole de Lyon count as 69, exports.md §1), from
-    the contract (`ase_service_departments`, generated in contract.sql). -#}
+    another department (69D Rhône and 69M Métropole de Lyon count as 69,
+    docs/contrat-echange.md §1), from the contract (`ase_service_departments`, generated in
+    contract.sql). -#}
 {% macro display_dept(code) -%}
     case {{ code }}
     {%- for service, dept in ase_service_departments().items() %} when '{{ service }}' then '{{ dept }}'{% endfor %}
@@ -45,9 +46,9 @@ from {{ relation }}
 where millesime = (select max(millesime) from {{ relation }})
 {%- endmacro %}
 
-{#- Regional rows (marts.md 1.1, "For readers"): a mart's department rows rolled up to their
-    territories through the model `territoires` (imported as a CTE named `territoires`): each
-    department row counts once for itself and, for a department of the region, once more for
+{#- Regional rows (docs/marts.md, « Pour les lecteurs »): a mart's department rows rolled up to
+    their territories through the model `territoires` (imported as a CTE named `territoires`):
+    each department row counts once for itself and, for a department of the region, once more for
     the region (`dept` = R<region code>, R76 for Occitanie). `relation` holds one row per
     department (`dept`) and values of `keys`; the result has `dept` (the territory),
     `nom_territoire`, `est_region`, the keys, `nb_departements` (the department rows it adds up),

@@ -1,6 +1,7 @@
-"""The definitions that marts 1.1 / exports 1.1 changed and that span deliveries, through the
-real chain (gate, promotion, dbt build, publication), on small deliveries written by hand; every
-expected figure is worked out by hand in the test's docstring or comments.
+"""The definitions that version 1.1 of docs/marts.md and docs/contrat-echange.md changed and that
+span deliveries, through the real chain (gate, promotion, dbt build, publication), on small
+deliveries written by hand; every expected figure is worked out by hand in the test's docstring or
+comments.
 
 - Item 3: a record an extract no longer holds has ended on 31 December of the last year that
   held it (ASE measure in the Gironde, 33; HJ convention in Tarn-et-Garonne, 82).

@@ -1,5 +1,5 @@
 """The whole chain — Dagster assets, quality gate, promotion, dbt build, publication — on small
-deliveries written by hand, whose marts were worked out by hand from marts.md (1.1: an exit is
+deliveries written by hand, whose marts were worked out by hand from docs/marts.md (1.1: an exit is
 judged on the day after the spell ends; places are a stock on 31 December; published marts with
 one row per department carry `nom_territoire` and a regional row `R76`, here the Ariège's and
 the Lot's figures, the only departments of Occitanie with deliveries)."""
@@ -68,7 +68,7 @@ ASE_2024 = {
     "ase_jeunes": JEUNES,
     "ase_mesures": [
         # A leaves on 2024-02-29, the eve of her 18th birthday (born 2006-03): an exit at 18
-        # (marts 1.1: 18 on the day after); she comes back at 18 after 46 days (a return)
+        # (docs/marts.md: 18 on the day after); she comes back at 18 after 46 days (a return)
         _mesure("M1", A, "PLACEMENT_JUDICIAIRE", "MECS", "2020-01-01", "2024-02-29", "MAJORITE"),
         _mesure(
             "M2",

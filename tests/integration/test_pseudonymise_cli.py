@@ -1,4 +1,5 @@
-"""`observatoire pseudonymise` reproduces the test vectors of exports.md §3 through the CLI."""
+"""`observatoire pseudonymise` reproduces the test vectors of docs/contrat-echange.md §3 through
+the CLI."""
 
 import os
 import subprocess
@@ -9,7 +10,7 @@ import pytest
 
 pytestmark = pytest.mark.integration
 SECRET = b"observatoire-test-vector-secret-0001"
-# exports.md §3 test vectors (the identities are the contract's own, not persons)
+# docs/contrat-echange.md §3 test vectors (the identities are the contract's own, not persons)
 VECTORS = [
     (
         "Dupont",

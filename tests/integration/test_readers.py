@@ -1,7 +1,8 @@
-"""Marts for readers (marts 1.1, "For readers") through the real chain — gate, promotion, dbt
-build, publication — on small deliveries of two departments of Occitanie written by hand: the
-regional rows (`dept` = `R76`), `nom_territoire` and `provisoire`, in the warehouse (exact) and
-in the published Parquet files (masked). Every expected figure is worked out below by hand.
+"""Marts for readers (docs/marts.md, « Pour les lecteurs ») through the real chain — gate,
+promotion, dbt build, publication — on small deliveries of two departments of Occitanie written by
+hand: the regional rows (`dept` = `R76`), `nom_territoire` and `provisoire`, in the warehouse
+(exact) and in the published Parquet files (masked). Every expected figure is worked out below by
+hand.
 
 The deliveries:
 

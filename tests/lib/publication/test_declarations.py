@@ -37,7 +37,7 @@ def test_the_repository_declares_every_mart() -> None:
         "besoin_logement_pdalhpd",
         "couverture_territoriale",
     }
-    # marts.md 1.1: sorties_ase and appariement stay in the warehouse (territoires: a work table)
+    # docs/marts.md: sorties_ase and appariement stay in the warehouse (territoires: a work table)
     assert declarations.internal == ("sorties_ase", "appariement", "territoires")
     share = declarations.mart("sorties_ase_synthese").column("part_sorties_seches")
     assert share.secret == SHARE

@@ -1,5 +1,5 @@
-"""Every refusal rule of exports.md §5 on a delivery that breaks only that rule, and every
-tolerance of §2 accepted. Real reading, real Great Expectations validations."""
+"""Every refusal rule of docs/contrat-echange.md §5 on a delivery that breaks only that rule, and
+every tolerance of §2 accepted. Real reading, real Great Expectations validations."""
 
 import datetime as dt
 import shutil

@@ -1,5 +1,5 @@
-"""Warnings (accepted, not refused): records an extract no longer holds (exports.md 1.1 §1) and
-contradictions inside an HJ delivery (issue 11.6), on deliveries written by hand."""
+"""Warnings (accepted, not refused): records an extract no longer holds (docs/contrat-echange.md §1)
+and contradictions inside an HJ delivery (issue 11.6), on deliveries written by hand."""
 
 import datetime as dt
 import json

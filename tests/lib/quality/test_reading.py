@@ -1,4 +1,4 @@
-"""Reading tolerances (exports.md §2), checked on the normalised text directly."""
+"""Reading tolerances (docs/contrat-echange.md §2), checked on the normalised text directly."""
 
 import os
 from pathlib import Path

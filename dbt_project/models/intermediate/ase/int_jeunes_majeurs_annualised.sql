@@ -1,4 +1,4 @@
--- Young adults accompanied (marts.md): a person with an APJM or CJM measure active in the
+-- Young adults accompanied (docs/marts.md): a person with an APJM or CJM measure active in the
 -- year, for every service and year with an ASE delivery (a service's facts of year Y count
 -- only when it delivered Y). Marts count a person once per displayed department.
 

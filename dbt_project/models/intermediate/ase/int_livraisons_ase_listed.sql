@@ -1,7 +1,8 @@
 -- Every delivering ASE service (`dept_service`: 69D and 69M are two services of department 69)
 -- and year with an accepted delivery, with the department it is displayed as. ASE facts of
--- year Y count only from the services that delivered Y (marts.md 1.1, "what a department-year
--- counts"); ASE-based marts have a row for every displayed department and delivered year.
+-- year Y count only from the services that delivered Y (docs/marts.md, « Ce que compte une
+-- année d'un département »); ASE-based marts have a row for every displayed department and
+-- delivered year.
 
 with
 

@@ -1,5 +1,5 @@
--- Measures numbered into spells of care (marts.md), in each vintage (millésime): the measures of
--- one person in one delivering service (`dept_service`: 69D and 69M are two services), of any
+-- Measures numbered into spells of care (docs/marts.md), in each vintage (millésime): the measures
+-- of one person in one delivering service (`dept_service`: 69D and 69M are two services), of any
 -- type, chained when a measure starts no more than 31 days after the latest end so far of the
 -- chain, or overlaps it. A running measure (no end) chains everything after it.
 

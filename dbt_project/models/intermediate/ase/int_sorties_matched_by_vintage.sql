@@ -1,4 +1,4 @@
--- Exits from care (marts.md 1.1), in each vintage (millésime): the end of a spell when the person
+-- Exits from care (docs/marts.md), in each vintage (millésime): the end of a spell when the person
 -- is 18 or older on the day after it ends — care ending on the eve of the 18th birthday, the
 -- usual end of care at majority, is an exit at 18. The exit's date is the spell's end; its age
 -- (and `tranche_age_sortie`) is the age on the day after. Its situation is the `ase_sorties`

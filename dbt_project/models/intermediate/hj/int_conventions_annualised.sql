@@ -1,10 +1,10 @@
 -- One row per convention and year it is active, for the years its residence was delivered.
--- The department is the residence's (marts.md: "of the residence for HJ facts"). A convention
+-- The department is the residence's (docs/marts.md, « Définitions communes »). A convention
 -- whose residence is not in a year's HJ deliveries is not counted that year: we do not know
 -- the residence's state then, and `part_places_cd` needs its capacity. The residence is looked
 -- up in the convention's own partition (department and producer: keys are unique per
 -- producer). `active_au_31_decembre` says whether the convention counts in the year's stock of
--- places (marts.md 1.1: places are a stock on 31 December).
+-- places (docs/marts.md: places are a stock on 31 December).
 
 with
 

@@ -1,4 +1,4 @@
--- Observation end (marts.md): 31 December of the latest reference year delivered by any
+-- Observation end (docs/marts.md): 31 December of the latest reference year delivered by any
 -- Mission Locale. Without any ML delivery, no CEJ can be observed: the date is null and every
 -- exit without CEJ entry counts as `nb_recul_insuffisant`.
 

@@ -1,4 +1,4 @@
--- Exits by situation, one dimension at a time (marts.md 1.1): for each department and year with
+-- Exits by situation, one dimension at a time (docs/marts.md): for each department and year with
 -- an ASE delivery, and for the region, the exits by age band, housing, activity and resources
 -- at exit. Every modality of the code list appears, zeros included, so that each dimension's
 -- rows add up to `sorties_ase_synthese.nb_sorties` and the table keeps the same grid every year.

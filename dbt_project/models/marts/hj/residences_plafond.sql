@@ -1,4 +1,4 @@
--- The 15 % ceiling (marts.md 1.1): places under CD conventions on 31 December, and on the
+-- The 15 % ceiling (docs/marts.md): places under CD conventions on 31 December, and on the
 -- busiest day of the year. The number of places of the CD conventions active on a day is a step
 -- function of the day: it rises only on the start day of a convention, so its maximum over the
 -- year is reached on 1 January or on a start day of a CD convention inside the year; those days

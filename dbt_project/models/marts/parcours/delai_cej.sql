@@ -1,4 +1,4 @@
--- Time from leaving care to the Contrat d'Engagement Jeune (marts.md 1.1), per department and
+-- Time from leaving care to the Contrat d'Engagement Jeune (docs/marts.md), per department and
 -- year of exit, and for the region: the region's row is computed over the exits of its
 -- departments (its counts are the departments' sums, its quantiles those of all its exits).
 -- A row is provisional while some of its exits are less than 365 days before the observation

@@ -1,4 +1,4 @@
--- What exits lead to (marts.md 1.1), per department and year of exit, and for the region (its
+-- What exits lead to (docs/marts.md), per department and year of exit, and for the region (its
 -- counts are the sums of its departments'). A department-year's four rows are provisional while
 -- one of its exits is less than 365 days before the end of what the Missions Locales or the
 -- Habitat Jeunes have delivered: its window (365 days after the exit) is not fully observed, so

@@ -1,8 +1,8 @@
--- The territories a department's figures count in (marts.md 1.1, "For readers"): the department
--- itself and, for the departments of the region (var `region`), the whole region, written
--- `R<region code>` (R76 for Occitanie) as French public statistics write FE or FM for national
--- rows. Every published mart with one row per department rolls its department rows up through
--- this table (macro `territory_rollup`), so that regional rows are made once, the same way,
+-- The territories a department's figures count in (docs/marts.md, « Pour les lecteurs »): the
+-- department itself and, for the departments of the region (var `region`), the whole region,
+-- written `R<region code>` (R76 for Occitanie) as French public statistics write FE or FM for
+-- national rows. Every published mart with one row per department rolls its department rows up
+-- through this table (macro `territory_rollup`), so that regional rows are made once, the same way,
 -- from exact values; and every published mart with a `dept` takes `nom_territoire` from it.
 
 with

@@ -30,8 +30,8 @@ renamed as (
 
 known as (
 
-    -- A residence is described as at the end of each reference year (exports.md §4.3): keep
-    -- one row per residence and year, the latest load when a year was delivered twice.
+    -- A residence is described as at the end of each reference year (docs/contrat-echange.md §4.3):
+    -- keep one row per residence and year, the latest load when a year was delivered twice.
     {{ known_records('renamed', 'hj', ['id_residence', 'annee_livraison']) }}
 
 )
