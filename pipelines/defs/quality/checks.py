@@ -48,7 +48,10 @@ def judged_run(context: dg.AssetCheckExecutionContext) -> str:
             GATE_CHECK,
             asset=verdicts_livraisons,
             blocking=True,
-            description="Chaque livraison est acceptée ou refusée en entier (exports.md §5).",
+            description=(
+                "Chaque livraison est acceptée ou refusée en entier (contrat d'échange, "
+                "docs/contrat-echange.md §5)."
+            ),
         ),
     ],
 )

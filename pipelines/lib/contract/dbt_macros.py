@@ -17,7 +17,7 @@ _HEADER = """\
 {#- GENERATED from pipelines/lib/contract/tables.py by `observatoire expectations`: do not edit
     by hand (tests/lib/contract/test_dbt_macros.py fails when this file and the contract differ).
     The code lists of contract v1.1, and the delivery department codes of the ASE services that
-    count as another department (exports.md §1: 69D and 69M count as 69). -#}
+    count as another department (docs/contrat-echange.md §1: 69D and 69M count as 69). -#}
 """
 
 

@@ -2,7 +2,7 @@
 
 A delivery is `data/raw/<source>/<dept>/<annee>/`, holding one CSV per table, named `<table>.csv`
 or `<table>__<producteur>.csv` when several producers deliver for the same department and year
-(exports.md §1). One delivery = one partition: source × department × year (× producer).
+(docs/contrat-echange.md §1). One delivery = one partition: source × department × year (× producer).
 """
 
 import functools

@@ -1,6 +1,6 @@
-"""The file format of exports.md §2 as plain functions: which bytes are a text file we accept,
-which delimiter a header uses, how a column name is matched, and the size limits of a delivery
-file. Shared by the gate's reader and the partners' `pseudonymise` command."""
+"""The file format of docs/contrat-echange.md §2 as plain functions: which bytes are a text
+file we accept, which delimiter a header uses, how a column name is matched, and the size limits
+of a delivery file. Shared by the gate's reader and the partners' `pseudonymise` command."""
 
 from dataclasses import dataclass
 

@@ -1,4 +1,4 @@
-"""The pseudonymous key of exports.md §3, and the observatory's warehouse key.
+"""The pseudonymous key of docs/contrat-echange.md §3, and the observatory's warehouse key.
 
 Partners compute `id_jeune` from an identity with a secret shared by the producers of one
 observatory (`observatoire pseudonymise`). The warehouse never stores that exchange key: on
@@ -63,7 +63,8 @@ def secret_path(explicit: Path | None, env_var: str) -> Path:
 
 @lru_cache(maxsize=65536)
 def normalise_name(text: str) -> str:
-    """Ligatures expanded, accents dropped, upper case, letters A–Z only (exports.md §3)."""
+    """Ligatures expanded, accents dropped, upper case, letters A–Z only
+    (docs/contrat-echange.md §3)."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NOT_AZ.sub("", without_marks.upper())
@@ -154,7 +155,7 @@ def _lines(numbers: list[int]) -> str:
 
 def pseudonymise_file(source: Path, target: Path, secret: bytes) -> int:
     """Rewrite a partner's file with `id_jeune` and `annee_mois_naissance` in place of the
-    identity columns (exports.md §3). Nothing is written when any line cannot be keyed.
+    identity columns (docs/contrat-echange.md §3). Nothing is written when any line cannot be keyed.
     Returns the number of rows written."""
     import csv
     import io

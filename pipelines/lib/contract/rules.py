@@ -1,5 +1,5 @@
-"""The refusal rules of exports.md §5 and the warnings of exports.md 1.1: a stable code each, and
-the French text partners read.
+"""The refusal rules and the warnings of the exchange contract (docs/contrat-echange.md §5, 1.1):
+a stable code each, and the French text partners read.
 
 Codes are part of the reports that partners and the observatory's staff exchange: never rename
 one; add new codes instead. A refusal (`Problem`) makes the whole delivery refused; a warning

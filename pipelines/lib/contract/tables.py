@@ -355,7 +355,7 @@ def tables_of(source: str) -> list[Table]:
 
 
 # Department codes that are valid for an `ase` delivery folder on top of the COG codes: the two
-# child-protection services of department 69 (exports.md §1).
+# child-protection services of department 69 (docs/contrat-echange.md §1).
 ASE_SERVICE_CODES = {"69D": "69", "69M": "69"}
 
 

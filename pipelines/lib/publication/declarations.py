@@ -3,7 +3,7 @@
 There is no list of marts or columns in Python: the published set and every column's
 disclosure class are read from the dbt manifest (`target/manifest.json` of the build that
 produced the warehouse). Anything missing or contradictory stops the publication (fail closed,
-marts.md 1.1): a mart added without declarations, or a column renamed, must never be published
+docs/marts.md, 1.1): a mart added without declarations, or a column renamed, must never be published
 unmasked.
 
 The schema of the declarations (dbt `meta`, under `config:`):

@@ -1,4 +1,4 @@
-"""Statistical disclosure control of the published marts (marts.md 1.1, last sections).
+"""Statistical disclosure control of the published marts (docs/marts.md, « Secret statistique »).
 
 Primary suppression: a count of persons from 1 to `seuil − 1` is masked (zero is not), and so is
 any rate, share or quantile computed over fewer than `seuil` persons. Secondary suppression:

@@ -1,4 +1,4 @@
-"""The quality gate: every rule of exports.md §5 over the deliveries of a run.
+"""The quality gate: every rule of docs/contrat-echange.md §5 over the deliveries of a run.
 
 A delivery is accepted or refused as a whole. Structural problems come from reading (file,
 header); row rules come from the Great Expectations suites of `expectations/`; references

@@ -1,4 +1,4 @@
-"""Reading one delivery file with the tolerances of exports.md §2.
+"""Reading one delivery file with the tolerances of docs/contrat-echange.md §2.
 
 The result is a frame of *normalised text*: every accepted form is rewritten to one canonical form
 (ISO dates, `0`/`1` booleans, trimmed upper-case codes) and every value that could not be

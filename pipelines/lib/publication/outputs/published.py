@@ -23,7 +23,7 @@ MASK_COLUMN = "cellules_masquees"
 PROVISIONAL_COLUMN = "provisoire"
 NAME_COLUMN = "nom_territoire"
 
-# Published marts in the order of marts.md 1.1; any other Parquet file of the folder comes after.
+# Published marts in the order of docs/marts.md; any other Parquet file of the folder comes after.
 MART_ORDER = (
     "places_conventions",
     "places_par_departement",
