@@ -1,11 +1,11 @@
 """Warnings of a delivery: what the report tells the partner without refusing the delivery.
 
-- `ENREGISTREMENT_DISPARU` (docs/contrat-echange.md §1, 1.1): records without end in the
-  extract of year Y−1 of the same partition (source, delivery department, producer) that the
-  extract of year Y no longer holds. They are taken as ended on 31 December Y−1 by the models;
-  the report gives their count per table and key column, never the keys. The previous extract's open keys come
-  in as plain data (the gate never reads the warehouse): from `raw` in `observatoire run`, from
-  the sibling folder `<source>/<dept>/<Y−1>/` in `observatoire check`, or from the run itself
+- `ENREGISTREMENT_DISPARU` (docs/contrat-echange.md §1, 1.1): records without end in the extract
+  of year Y−1 of the same partition (source, delivery department, producer) that the extract of
+  year Y no longer holds. They are taken as ended on 31 December Y−1 by the models; the report
+  gives their count per table and key column, never the keys. The previous extract's open keys
+  come in as plain data (the gate never reads the warehouse): from `raw` in `observatoire run`,
+  from the sibling folder `<source>/<dept>/<Y−1>/` in `observatoire check`, or from the run itself
   when both years are judged together.
 - Contradictions inside an HJ delivery (issue 11.6), each with its own code: places reserved by
   CD conventions active on 31 December above the residence's capacity; places of all
