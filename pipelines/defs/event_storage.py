@@ -1,15 +1,19 @@
 """The instance's event log: Dagster's SQLite storage, made fit for thousands of partitions.
 
-**This module uses Dagster's private API, on purpose** (the only place in the project): Dagster
+**This module uses Dagster's private API, on purpose** (the only place in the platform): Dagster
 offers no public way to tune its SQLite event log. A run over every delivery materialises one
 partition of `livraisons` per delivery: at national scale some 2,500 partitions, 5,000 events.
 Dagster's SQLite storage writes each through a new database engine and connection, with a disk
 sync on each commit and a checkpoint of the write-ahead log when the connection closes.
 `benchmarks/bench_event_log.py` (one run over N partitions, the partitioned asset and one asset
-downstream, on this project's development machine, an ext4 disk shared with other jobs):
+downstream; seconds of the run, on the project's development machine, an ext4 disk shared with
+other jobs, hence the ranges over two or three measures):
 
-    N = 2,500   stock storage 77 s    consolidated storage 45 s    this storage 7.5 s
-    N =   500   stock storage 29 s    consolidated storage 30 s    this storage 2.0 s
+    N = 2,500   stock storage 77-89 s   consolidated storage 38-46 s   this storage 9.4-13.5 s
+    N =   500   stock storage 12-29 s   consolidated storage 10-30 s   this storage 2.0-2.2 s
+
+Most of Dagster's cost is the disk: on a memory file system (/dev/shm) its consolidated storage
+takes 6 s at N = 500.
 
 This storage keeps an open connection per database file (the few most recent ones) and commits
 in WAL mode without waiting for the disk on each event (`synchronous = NORMAL`: a power cut may
@@ -23,8 +27,9 @@ What it takes from Dagster's internals, all checked by `tests/defs/test_runs.py`
 fails at once with a French message rather than at the first run:
 - the class `SqliteEventLogStorage`, from the package `dagster._core.storage.event_log` where
   Dagster's reference documentation places it (its own `dagster.yaml` example names it there);
-- its attributes `_base_dir`, `_db_lock`, `_initialized_dbs` and its method `_initdb`, used by
-  `_connect` exactly as Dagster's own `_connect` uses them.
+- its attributes `_db_lock` and `_initialized_dbs`, its methods `_initdb` and
+  `conn_string_for_shard`, used by the `_connect` it overrides exactly as Dagster's own
+  `_connect` uses them.
 
 The files are Dagster's own (`history/runs/index.db`, one `<run_id>.db` per run): deleting the
 `event_log_storage` section of `.dagster/dagster.yaml` gives back Dagster's stock storage on the
@@ -49,7 +54,7 @@ _BUSY_TIMEOUT_SECONDS = 30
 _KEEP_OPEN = 8
 # What `_connect` relies on in Dagster's SQLite storage (see the module docstring).
 _INTERNALS = ("_initdb", "conn_string_for_shard", "_connect")
-_INSTANCE_INTERNALS = ("_base_dir", "_db_lock", "_initialized_dbs")
+_INSTANCE_INTERNALS = ("_db_lock", "_initialized_dbs")
 
 
 def _check_internals(storage: SqliteEventLogStorage | None = None) -> None:
