@@ -5,6 +5,10 @@ with its chain of causes) or an exception raised around the run becomes one Fren
 the technical detail goes to `<reports>/erreurs.log` and to the run's page in the Dagster UI.
 The project's own exceptions already carry a French message meant for the user (the gate, the
 fail-closed publication, dbt's failure summary): they are shown as they are.
+
+Dagster hands a step's error over as its serialised error (`event_specific_data.error`), whose
+class is not part of Dagster's public API: `ErrorInfo` names the four attributes read here, so
+that this module imports nothing of Dagster's.
 """
 
 import datetime as dt
@@ -13,8 +17,7 @@ import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-
-from dagster._utils.error import SerializableErrorInfo
+from typing import Protocol
 
 # Exceptions of Python itself: a bug, not a message meant for the user.
 _BUILTIN = {
@@ -42,16 +45,32 @@ INTERRUPTED = (
 _INTACT = "Les transactions en cours ont été annulées ; la publication précédente reste en place."
 
 
+class ErrorInfo(Protocol):
+    """What is read of Dagster's serialised error: its class name, message and causes."""
+
+    @property
+    def cls_name(self) -> str | None: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def cause(self) -> "ErrorInfo | None": ...
+
+    @property
+    def context(self) -> "ErrorInfo | None": ...
+
+
 @dataclass(frozen=True)
 class Fault:
     cls_name: str
     message: str
 
 
-def _chain(error: SerializableErrorInfo) -> list[Fault]:
+def _chain(error: ErrorInfo) -> list[Fault]:
     """The error and its causes, outermost first."""
     faults: list[Fault] = []
-    seen: SerializableErrorInfo | None = error
+    seen: ErrorInfo | None = error
     while seen is not None and len(faults) < 20:
         faults.append(Fault(seen.cls_name or "", _without_class(seen.message, seen.cls_name)))
         seen = seen.cause or seen.context
@@ -119,7 +138,7 @@ def explain(cls_name: str, message: str, warehouse: Path) -> str:
     return text  # the project's own exceptions speak French
 
 
-def explain_error(error: SerializableErrorInfo, warehouse: Path) -> str:
+def explain_error(error: ErrorInfo, warehouse: Path) -> str:
     faults = _chain(error)
     if any(fault.cls_name in _INTERRUPTIONS for fault in faults):
         return INTERRUPTED

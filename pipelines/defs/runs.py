@@ -49,9 +49,12 @@ observatoire_job = dg.define_asset_job(
 def open_instance(home: Path) -> dg.DagsterInstance:
     """The persistent instance at `home`, telemetry off. A new home gets the project's
     `dagster.yaml` (telemetry off, one writer run at a time, the fast event log); an existing
-    one keeps its own."""
-    from dagster._core.instance.ref import InstanceRef
+    one keeps its own.
 
+    `DagsterInstance.local_temp` is Dagster's public constructor of a persistent instance from
+    a folder *with overrides* (`from_config` takes none, `get` reads `DAGSTER_HOME`); given a
+    folder, it neither creates nor deletes a temporary one: the instance is the one `dagster
+    dev` opens on the same folder."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() and PROJECT_CONFIG.exists():
@@ -62,8 +65,7 @@ def open_instance(home: Path) -> dg.DagsterInstance:
     if storage.get("class") == ObservatoireEventLogStorage.__name__:
         # Its folder is this home, whether DAGSTER_HOME names it or not.
         overrides["event_log_storage"] = {**storage, "config": {"base_dir": str(home)}}
-    ref = InstanceRef.from_dir(str(home), overrides=overrides)
-    return dg.DagsterInstance.from_ref(ref)
+    return dg.DagsterInstance.local_temp(tempdir=str(home), overrides=overrides)
 
 
 def process_identity(pid: int | None = None) -> str:
@@ -106,10 +108,10 @@ def reap_stale_runs(
     """Mark as failed the writer runs still marked as running whose process is gone. Called by a
     run that holds the writer lock. Returns their run ids."""
     reaped = []
-    runs = instance.get_runs(
+    records = instance.get_run_records(
         dg.RunsFilter(statuses=_UNFINISHED, tags={WRITER_TAG: WRITER_TAG_VALUE})
     )
-    for run in runs:
+    for run in (record.dagster_run for record in records):
         identity = run.tags.get(PROCESS_TAG)
         if run.run_id == current_run_id or identity is None:
             continue
