@@ -18,9 +18,13 @@ from pipelines.lib.settings import DEFAULT_SEUIL, EXPECTATIONS_DIR, Settings
 
 ALL_REGIONS = "all"
 EXIT_INTERRUPTED = 130  # as the runner's, for an interruption outside a run
-RUN_EPILOG = """codes de sortie :
-  0   toutes les livraisons ont été acceptées
-  3   le run s'est terminé, avec des livraisons refusées (leurs rapports sont listés)
+RUN_EPILOG = """seules les livraisons nouvelles ou modifiées depuis leur contrôle sont lues et
+contrôlées ; un run sans rien de nouveau le dit et s'arrête (la publication est à jour).
+
+codes de sortie :
+  0   toutes les livraisons en vigueur sont acceptées
+  3   le run s'est terminé, et des livraisons restent refusées (leurs rapports sont listés,
+      qu'elles aient été contrôlées par ce run ou par un run précédent)
   1   la plateforme a échoué (message en français ; détail dans <rapports>/erreurs.log)
   75  un autre run écrit l'entrepôt : rien n'a été fait, relancez plus tard
       (ou utilisez --attendre pour attendre sa fin)
@@ -105,10 +109,10 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="contrôle, charge, modélise et publie toutes les livraisons",
-        description="Lit et contrôle les livraisons, promeut celles qui sont acceptées, "
-        "construit les modèles dbt et publie les marts. Un seul run à la fois écrit "
-        "l'entrepôt : un second run s'arrête aussitôt (code 75), ou attend avec --attendre.",
+        help="contrôle, charge, modélise et publie les livraisons nouvelles ou modifiées",
+        description="Lit et contrôle les livraisons nouvelles ou modifiées, promeut celles qui "
+        "sont acceptées, construit les modèles dbt et publie les marts. Un seul run à la fois "
+        "écrit l'entrepôt : un second run s'arrête aussitôt (code 75), ou attend avec --attendre.",
         epilog=RUN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -138,6 +142,11 @@ def _parser() -> argparse.ArgumentParser:
         "--attendre",
         action="store_true",
         help="si un autre run écrit l'entrepôt, attendre sa fin au lieu de s'arrêter (code 75)",
+    )
+    run.add_argument(
+        "--recontroler",
+        action="store_true",
+        help="relire et contrôler toutes les livraisons, même inchangées depuis leur contrôle",
     )
 
     check = sub.add_parser(
@@ -204,7 +213,7 @@ def _run(args: argparse.Namespace) -> int:
         check_date=args.date_controle,
         warehouse_secret=args.secret_entrepot,
     )
-    summary = run_pipeline(settings, wait=args.attendre)
+    summary = run_pipeline(settings, wait=args.attendre, force=args.recontroler)
     print_summary(summary, settings)
     return summary.exit_code
 

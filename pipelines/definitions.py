@@ -18,7 +18,7 @@ from pipelines.defs.quality.checks import controle_livraisons
 from pipelines.defs.quality.linkage import appariement_stable
 from pipelines.defs.quality.verdicts import verdicts_livraisons
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.defs.runs import observatoire_job
+from pipelines.defs.runs import observatoire_job, publication_job
 from pipelines.defs.transformation.assets import build_dbt_assets
 from pipelines.defs.transformation.project import dbt_executable, dbt_project
 from pipelines.lib.settings import DBT_PROJECT_DIR, Settings
@@ -47,7 +47,7 @@ def build_definitions(
             build_publication_asset(project.manifest_path),
         ],
         asset_checks=[controle_livraisons, appariement_stable],
-        jobs=[observatoire_job],
+        jobs=[observatoire_job, publication_job],
         sensors=[nouvelles_livraisons],
         # One process per run: the steps follow one another anyway, the run's process holds
         # the writer lock for all of them, and no step pays for a new interpreter.

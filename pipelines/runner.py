@@ -1,47 +1,30 @@
-"""`observatoire run`: the observatory's Dagster job, in-process, recorded in its instance.
-
-One run covers the deliveries found in the raw folder (a range of the `livraisons` partitions,
-single-run backfill policy): the fixed cost of Dagster and dbt is paid once per run. The run is
-the job `observatoire` of the project's persistent Dagster instance (`DAGSTER_HOME`, by default
-`.dagster/`): `make dev` shows it as it shows runs launched from the UI or by the sensor.
+"""`observatoire run`: one run of the observatory, recorded in the project's Dagster instance.
 
 The stages of a run, each timed (`RunSummary.step_seconds`):
 1. take the writer lock (one run at a time writes the warehouse and the marts) — or stop at once
    with `EXIT_BUSY`, or wait for the run in progress (`wait=True`);
-2. prepare: find the deliveries, open the instance, mark runs whose process died as failed,
-   register the partitions, build the definitions;
-3. execute the job (land, check, promote, dbt, publish);
-4. read the verdicts back from the warehouse and choose the exit code.
-The step that will ask the warehouse which deliveries are new (and stop early when none is)
-belongs between 2 and 3.
+2. survey (`lib/store/incremental.py`): which deliveries are new or changed since they were
+   judged, and whether the publication was made from the current inputs. When nothing is to be
+   done, the run says so and stops there — without loading Dagster or dbt, in about a second;
+3. otherwise execute the Dagster job (`job_run.py`) on the deliveries to judge only (land,
+   check, promote), then the models (dbt) and the publication; with no delivery to judge but a
+   publication out of date, the models and the publication only;
+4. read the verdicts back from the warehouse and choose the exit code: `EXIT_OK` when every
+   delivery in force is accepted, `EXIT_REFUSED` when refused deliveries remain (judged in this
+   run or earlier and unchanged since), `EXIT_FAILED` on a platform fault.
 """
 
 import contextlib
-import logging
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import dagster as dg
-
-from pipelines import failures
-from pipelines.defs.ingestion.partitions import livraisons_partitions
-from pipelines.defs.quality.checks import controle_livraisons
-from pipelines.defs.runs import (
-    CLI_ORIGIN,
-    JOB_NAME,
-    ORIGIN_TAG,
-    PROCESS_TAG,
-    open_instance,
-    process_identity,
-    reap_stale_runs,
-)
 from pipelines.lib import writer_lock
 from pipelines.lib.contract.deliveries import discover, report_stem
 from pipelines.lib.settings import Settings
-from pipelines.lib.store import warehouse
+from pipelines.lib.store import incremental, warehouse
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -52,6 +35,7 @@ EXIT_BUSY = 75
 EXIT_INTERRUPTED = 130
 
 PREPARATION = "préparation"
+SURVEY = "inventaire des livraisons"
 _STEP_LABELS = {
     "livraisons": "lecture et dépôt des livraisons",
     "verdicts_livraisons": "contrôle qualité (Great Expectations) et rapports de livraison",
@@ -83,93 +67,24 @@ class RunSummary:
     step_seconds: dict[str, float] = field(default_factory=dict)
     # Steps not executed because a step they depend on failed.
     skipped_steps: list[str] = field(default_factory=list)
+    # Deliveries judged by earlier runs and unchanged since: not read again.
+    unchanged_accepted: list[str] = field(default_factory=list)
+    unchanged_refused: list[str] = field(default_factory=list)
+    # Nothing was new and the publication was up to date: no Dagster run at all.
+    nothing_new: bool = False
 
 
-def _progress_logger(say: Callable[[str], None], settings: Settings) -> dg.LoggerDefinition:
-    """A console logger that prints the pipeline's own French messages and one line per stage,
-    instead of Dagster's event stream (which the instance records in full)."""
-
-    @dg.logger
-    def progress(_init_context: dg.InitLoggerContext) -> logging.Logger:
-        class Handler(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                meta = getattr(record, "dagster_meta", {}) or {}
-                event = meta.get("dagster_event")
-                step = (meta.get("step_key") or "").split("[")[0]
-                label = step_label(step)
-                if event is not None:
-                    kind = getattr(event, "event_type_value", "")
-                    if kind == "STEP_START":
-                        say(f"▶ {label}…")
-                    elif kind == "STEP_FAILURE":
-                        error = getattr(event.event_specific_data, "error", None)
-                        detail = (
-                            f" : {failures.explain_error(error, settings.warehouse)}"
-                            if error is not None
-                            else ""
-                        )
-                        say(f"✗ échec de l'étape « {label} »{detail}")
-                    return
-                if record.levelno < logging.INFO:
-                    return
-                message = str(meta.get("orig_message") or record.getMessage())
-                if message.startswith("Dependencies for step"):  # Dagster's, in English:
-                    return  # the summary lists the steps not executed
-                # dbt prints a line per node: keep its summary and its errors only.
-                if step == "observatoire_dbt" and not (
-                    message.startswith("dbt :") or "ERROR" in message or "FAIL" in message
-                ):
-                    return
-                say(f"  {message}")
-
-        log = logging.getLogger("observatoire.run")
-        log.handlers = [Handler()]
-        log.setLevel(logging.DEBUG)
-        log.propagate = False
-        return log
-
-    return progress
-
-
-def _partition_range(instance: dg.DagsterInstance, keys: list[str]) -> tuple[str, str]:
-    """Register the deliveries as partitions; the range that covers them, in the order of the
-    dynamic partitions (the order they were first registered in)."""
-    name = livraisons_partitions.name or "livraisons"
-    instance.add_dynamic_partitions(name, keys)
-    wanted = set(keys)
-    ordered = [k for k in instance.get_dynamic_partitions(name) if k in wanted]
-    return ordered[0], ordered[-1]
-
-
-def _faults(result: dg.ExecuteInProcessResult, settings: Settings) -> list[tuple[str, str, str]]:
-    """(step key, French explanation, technical detail) of each failure of the run."""
-    out = []
-    for event in result.all_events:
-        error = getattr(event.event_specific_data, "error", None)
-        if error is None:
-            continue
-        if event.is_step_failure or event.event_type_value in (
-            "PIPELINE_FAILURE",
-            "RESOURCE_INIT_FAILURE",
-        ):
-            explained = failures.explain_error(error, settings.warehouse)
-            out.append((event.step_key or "", explained, error.to_string()))
-    return out
-
-
-def _step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
-    seconds: dict[str, float] = {}
-    for stats in instance.get_run_step_stats(run_id):
-        if stats.start_time is not None and stats.end_time is not None:
-            label = step_label(stats.step_key)
-            seconds[label] = seconds.get(label, 0.0) + stats.end_time - stats.start_time
-    return seconds
+def _publication_up_to_date(settings: Settings, found: int) -> str:
+    return (
+        f"Rien de nouveau : les {found} livraison(s) trouvée(s) sont déjà contrôlées et "
+        f"inchangées, et la publication de {settings.marts_dir} est à jour."
+    )
 
 
 def _execute(
-    settings: Settings, say: Callable[[str], None], run_id: str, started: float
+    settings: Settings, say: Callable[[str], None], run_id: str, started: float, force: bool
 ) -> RunSummary:
-    prepared = time.monotonic()
+    surveyed = time.monotonic()
     deliveries = discover(settings.raw_dir)
     if not deliveries:
         message = (
@@ -179,87 +94,95 @@ def _execute(
         say(message)
         return RunSummary(EXIT_FAILED, time.monotonic() - started, errors=[message])
     say(f"{len(deliveries)} livraison(s) trouvée(s) dans {settings.raw_dir}.")
-    assert settings.dagster_home is not None  # resolved
-    instance = open_instance(settings.dagster_home)
-    reap_stale_runs(instance, say, current_run_id=run_id)
-    first, last = _partition_range(instance, [d.key for d in deliveries])
-    from pipelines.definitions import build_definitions  # Dagster, dbt: heavy imports
-
-    definitions = build_definitions(settings, {"progress": _progress_logger(say, settings)})
-    job = definitions.resolve_job_def(JOB_NAME)
-    preparation = time.monotonic() - prepared
-    # dagster-dbt echoes every dbt log line to stdout: keep them in a file beside the reports.
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
-    dbt_log = settings.reports_dir / "dbt.log"
-    with dbt_log.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
-        result = job.execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            tags={
-                "dagster/asset_partition_range_start": first,
-                "dagster/asset_partition_range_end": last,
-                PROCESS_TAG: process_identity(),
-                ORIGIN_TAG: CLI_ORIGIN,
-            },
-            run_config={"loggers": {"progress": {}}},
-            raise_on_error=False,
+    # Under the writer lock: the warehouse is ours to read and to refresh signatures in.
+    with contextlib.ExitStack() as stack:
+        con = (
+            stack.enter_context(warehouse.connect(settings.warehouse))
+            if settings.warehouse.exists()
+            else None
         )
-    say(f"  journal complet de dbt : {dbt_log}")
-    faults = _faults(result, settings)
-    for step_key, _explained, detail in faults:
-        failures.record(settings.reports_dir, run_id, f"{step_key}\n{detail}")
-    failed = sorted({e.step_key or "" for e in result.all_events if e.is_step_failure})
-    skipped = sorted({e.step_key or "" for e in result.all_events if e.is_step_skipped})
-    errors = list(dict.fromkeys(explained for _key, explained, _detail in faults))
-    if not result.success and not failed and not errors:
-        errors = ["Le run s'est arrêté sans terminer ses étapes (voir l'interface Dagster)."]
-    if errors and not failed:  # a fault outside the steps (a resource, the run itself)
-        for message in errors:
-            say(f"✗ {message}")
+        found = incremental.survey(settings, deliveries, con, force=force)
+        if con is not None:
+            incremental.refresh_signatures(con, found.plan.refreshed)
+    plan = found.plan
+    survey_seconds = time.monotonic() - surveyed
+    if plan.done:
+        say(
+            f"{len(plan.done)} livraison(s) déjà contrôlée(s) et inchangée(s) : non relues "
+            f"({len(plan.accepted)} acceptée(s), {len(plan.refused)} refusée(s))."
+        )
+    if plan.todo:
+        counts: dict[str, int] = {}
+        for reason in plan.reasons.values():
+            counts[reason] = counts.get(reason, 0) + 1
+        detail = ", ".join(f"{n} {incremental.REASONS[r]}" for r, n in counts.items())
+        say(f"{len(plan.todo)} livraison(s) à lire et contrôler ({detail}).")
+    elif found.publication_stale:
+        say(f"Aucune livraison à contrôler ; publication à refaire : {found.publication_reason}.")
+    if found.nothing_to_do:
+        say(_publication_up_to_date(settings, len(deliveries)))
+        return RunSummary(
+            EXIT_REFUSED if plan.refused else EXIT_OK,
+            time.monotonic() - started,
+            step_seconds={SURVEY: survey_seconds},
+            unchanged_accepted=plan.accepted,
+            unchanged_refused=plan.refused,
+            nothing_new=True,
+        )
+    from pipelines.failures import INTERRUPTED
+    from pipelines.job_run import execute  # Dagster and dbt: loaded only when there is work
+
+    outcome = execute(
+        settings, say, run_id, [d.key for d in deliveries], plan.todo_keys, force=force
+    )
     accepted: list[str] = []
     refused: list[str] = []
     if settings.warehouse.exists():
         with (
-            warehouse.connect(settings.warehouse, read_only=True) as con,
+            warehouse.connect(settings.warehouse, read_only=True) as audit,
             contextlib.suppress(Exception),  # a run that failed before the audit table existed
         ):
-            rows = con.execute(
+            rows = audit.execute(
                 "select _livraison, statut from audit.livraisons where run_id = ?", [run_id]
             ).fetchall()
             accepted = sorted(k for k, s in rows if s == "acceptee")
             refused = sorted(k for k, s in rows if s == "refusee")
-    published = any(
-        e.is_step_success and (e.step_key or "") == "marts_publies" for e in result.all_events
-    )
-    gate_only = set(failed) <= {controle_livraisons.node_def.name} and bool(refused)
-    if result.success or (failed and gate_only):
-        code = EXIT_REFUSED if refused else EXIT_OK
+    errors = outcome.errors
+    remaining_refused = bool(refused or plan.refused)
+    if outcome.success or (outcome.failed and outcome.gate_only and refused):
+        code = EXIT_REFUSED if remaining_refused else EXIT_OK
         errors = []
-    elif failures.INTERRUPTED in errors:
+    elif INTERRUPTED in errors:
         code = EXIT_INTERRUPTED
     else:
         code = EXIT_FAILED
-    seconds = {PREPARATION: preparation, **_step_seconds(instance, run_id)}
     return RunSummary(
         code,
         time.monotonic() - started,
         accepted,
         refused,
-        failed,
-        published,
+        outcome.failed,
+        outcome.published,
         run_id,
         errors,
-        seconds,
-        skipped,
+        {SURVEY: survey_seconds, **outcome.step_seconds},
+        outcome.skipped,
+        plan.accepted,
+        plan.refused,
     )
 
 
 def run_pipeline(
-    settings: Settings, say: Callable[[str], None] | None = None, *, wait: bool = False
+    settings: Settings,
+    say: Callable[[str], None] | None = None,
+    *,
+    wait: bool = False,
+    force: bool = False,
 ) -> RunSummary:
-    """Run the job; progress goes to `say` (the terminal by default, even while dbt's own
-    output is redirected to its log file). With `wait`, a run that finds the warehouse busy
-    waits for the run in progress instead of returning `EXIT_BUSY`."""
+    """Run what has to be done; progress goes to `say` (the terminal by default, even while
+    dbt's own output is redirected to its log file). With `wait`, a run that finds the
+    warehouse busy waits for the run in progress instead of returning `EXIT_BUSY`. With
+    `force`, every delivery found is read and judged again."""
     terminal = sys.stdout
     say = say or (lambda message: print(message, file=terminal, flush=True))
     started = time.monotonic()
@@ -276,13 +199,19 @@ def run_pipeline(
 
     try:
         with writer_lock.writer(
-            settings.writer_lock, wait=wait, origin=CLI_ORIGIN, run_id=run_id, on_wait=waiting
+            settings.writer_lock,
+            wait=wait,
+            origin=writer_lock.CLI_ORIGIN,
+            run_id=run_id,
+            on_wait=waiting,
         ):
-            return _execute(settings, say, run_id, started)
+            return _execute(settings, say, run_id, started, force)
     except writer_lock.WarehouseBusy as busy:
         say(str(busy))
         return RunSummary(EXIT_BUSY, time.monotonic() - started, run_id=None, errors=[str(busy)])
     except Exception as exc:  # a platform fault around the job: French, never a traceback
+        from pipelines import failures
+
         message = failures.explain_exception(exc, settings.warehouse)
         log = failures.record(settings.reports_dir, run_id, failures.exception_detail(exc))
         say(f"✗ {message}")
@@ -299,15 +228,28 @@ def print_summary(
         sys.stdout.flush()
         return
     settings = settings.resolved()
+    reports = settings.reports_dir / "livraisons"
     say("")
     say("Résumé")
     say(f"  durée : {summary.duration_s:.1f} s")
     for stage, seconds in summary.step_seconds.items():
         say(f"    {stage} : {seconds:.1f} s")
-    say(f"  livraisons acceptées : {len(summary.accepted)}")
-    say(f"  livraisons refusées : {len(summary.refused)}")
-    for key in summary.refused:
-        say(f"    - {key} : rapport {settings.reports_dir / 'livraisons' / report_stem(key)}.md")
+    if not summary.nothing_new:
+        say(f"  livraisons contrôlées par ce run : {len(summary.accepted) + len(summary.refused)}")
+        say(f"    acceptées : {len(summary.accepted)}")
+        say(f"    refusées : {len(summary.refused)}")
+        for key in summary.refused:
+            say(f"      - {key} : rapport {reports / report_stem(key)}.md")
+    unchanged = len(summary.unchanged_accepted) + len(summary.unchanged_refused)
+    if unchanged:
+        say(f"  livraisons déjà contrôlées, inchangées (non relues) : {unchanged}")
+        say(f"    acceptées : {len(summary.unchanged_accepted)}")
+        say(
+            f"    refusées (toujours refusées tant qu'elles ne sont pas corrigées) : "
+            f"{len(summary.unchanged_refused)}"
+        )
+        for key in summary.unchanged_refused:
+            say(f"      - {key} : rapport {reports / report_stem(key)}.md")
     if summary.failed_steps and summary.exit_code == EXIT_FAILED:
         say(f"  étapes en échec : {', '.join(step_label(s) for s in summary.failed_steps)}")
     if summary.skipped_steps:
@@ -315,13 +257,15 @@ def print_summary(
         say(f"  étapes non exécutées (une étape dont elles dépendent n'a pas abouti) : {labels}")
     if summary.published:
         say(f"  marts publiés dans {settings.marts_dir} (Parquet, CSV, observatoire.duckdb)")
+    elif summary.nothing_new:
+        say(f"  publication à jour : {settings.marts_dir} (inchangée)")
     else:
         say("  aucune nouvelle publication : les marts publiés précédemment restent en place")
-    say(f"  rapports de livraison : {settings.reports_dir / 'livraisons'}")
+    say(f"  rapports de livraison : {reports}")
     if summary.run_id:
         say(f"  run Dagster : {summary.run_id} (make dev pour le voir dans l'interface)")
     if summary.exit_code == EXIT_OK:
-        say("Terminé : toutes les livraisons ont été acceptées.")
+        say("Terminé : toutes les livraisons en vigueur sont acceptées.")
     elif summary.exit_code == EXIT_REFUSED:
         say("Terminé avec des livraisons refusées (code de sortie 3).")
     elif summary.exit_code == EXIT_INTERRUPTED:

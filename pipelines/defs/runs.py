@@ -26,13 +26,15 @@ import yaml  # type: ignore[import-untyped]
 
 from pipelines.defs.event_storage import ObservatoireEventLogStorage
 from pipelines.lib.settings import DAGSTER_HOME_DIR
+from pipelines.lib.writer_lock import CLI_ORIGIN as CLI_ORIGIN  # re-exported
 
 JOB_NAME = "observatoire"
 WRITER_TAG = "observatoire/entrepot"
 WRITER_TAG_VALUE = "ecriture"
 PROCESS_TAG = "observatoire/processus"
 ORIGIN_TAG = "observatoire/origine"
-CLI_ORIGIN = "observatoire run"
+# A run that reads and judges every delivery found again, changed or not.
+FORCE_TAG = "observatoire/recontroler"
 PROJECT_CONFIG = DAGSTER_HOME_DIR / "dagster.yaml"
 
 observatoire_job = dg.define_asset_job(
@@ -42,6 +44,19 @@ observatoire_job = dg.define_asset_job(
     description=(
         "Lit et contrôle les livraisons, promeut les livraisons acceptées, construit les modèles "
         "dbt et publie les marts. Un seul run à la fois écrit l'entrepôt."
+    ),
+)
+
+
+PUBLICATION_JOB_NAME = "observatoire_publication"
+publication_job = dg.define_asset_job(
+    PUBLICATION_JOB_NAME,
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("ingestion"),
+    tags={WRITER_TAG: WRITER_TAG_VALUE},
+    description=(
+        "Reconstruit les modèles dbt et la publication sans relire de livraison : quand la "
+        "publication n'est pas faite des entrées actuelles (modèles, seuil, région, code de la "
+        "publication modifiés, ou publication absente)."
     ),
 )
 

@@ -29,6 +29,10 @@ GRACE_SECONDS = 3.0
 _POLL_SECONDS = 0.1
 
 
+# The writer named in the lock and on the runs of the terminal command.
+CLI_ORIGIN = "observatoire run"
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who holds the lock, as written in the lock file."""

@@ -22,7 +22,7 @@ from pipelines.defs.runs import (
 )
 from pipelines.lib.contract.deliveries import discover
 from pipelines.lib.settings import Settings
-from pipelines.lib.store import warehouse
+from pipelines.lib.store import incremental, warehouse
 
 
 def _evaluate(
@@ -37,14 +37,15 @@ def _evaluate(
 
 
 def _judge_in_warehouse(settings: Settings, fingerprints: dict[str, str], statut: str) -> None:
-    """What a run leaves in `audit.livraisons` for judged deliveries."""
+    """What a run leaves in `audit.livraisons` for judged deliveries: their content fingerprint
+    and the rules they were judged with (no file signature: the sensor hashes them once)."""
     with warehouse.connect(settings.warehouse) as con:
         warehouse.ensure_schemas(con)
         for key, fingerprint in fingerprints.items():
             con.execute(
-                "insert or replace into audit.livraisons (_livraison, empreinte, statut) "
-                "values (?, ?, ?)",
-                [key, fingerprint, statut],
+                "insert or replace into audit.livraisons (_livraison, empreinte, statut, regles) "
+                "values (?, ?, ?, ?)",
+                [key, fingerprint, statut, incremental.rules_version()],
             )
 
 

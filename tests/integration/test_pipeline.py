@@ -456,8 +456,9 @@ def test_rerun_changes_nothing(first_run: tuple[Settings, int, dict[str, str], l
             "select _livraison, promue_le from audit.acceptees order by 1"
         ).fetchall()
     messages: list[str] = []
-    assert run_pipeline(settings, say=messages.append).exit_code == EXIT_OK
-    assert any("0 livraison(s) promue(s)" in m for m in messages)
+    rerun = run_pipeline(settings, say=messages.append)
+    assert rerun.exit_code == EXIT_OK and rerun.nothing_new  # nothing read, judged or built
+    assert any(m.startswith("Rien de nouveau") for m in messages)
     assert {m: _mart(settings, m, "all") for m in MARTS} == marts_before
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert (
@@ -497,8 +498,9 @@ def test_bad_redelivery_changes_no_mart_value(
     assert [(p["fichier"], p["colonne"], p["regle"], p["lignes"]) for p in report["problemes"]] == [
         ("ase_mesures.csv", "type_mesure", "CODE_HORS_LISTE", [3])
     ]
-    # the other deliveries were accepted and published again; the marts' values are the same
-    assert set(summary.accepted) == {"ase-09-2023", "hj-46-2024", "ml-09-2024"}
+    # the other deliveries, unchanged, were not read again; the marts' values are the same
+    assert summary.accepted == []
+    assert set(summary.unchanged_accepted) == {"ase-09-2023", "hj-46-2024", "ml-09-2024"}
     assert published_before.keys() == _digest(settings.marts_dir).keys()
 
 

@@ -4,6 +4,10 @@
 one delivery at a time (memory stays that of the largest delivery, and a delivery whose rows the
 warehouse refuses fails alone); the quality gate (`defs/quality/verdicts.py`) judges them;
 `raw/<table>` promotes only accepted deliveries, each replacing its own partition's rows.
+
+Only what changed is read: of the run's partitions, a delivery already judged and unchanged
+since (`lib/store/incremental.py`, the definition `observatoire run` and the sensor share) is
+skipped — unless the run carries the tag `observatoire/recontroler`.
 """
 
 import json
@@ -13,12 +17,13 @@ import dagster as dg
 
 from pipelines.defs.ingestion.partitions import livraisons_partitions
 from pipelines.defs.resources import ObservatoireResource
+from pipelines.defs.runs import FORCE_TAG
 from pipelines.lib.contract.deliveries import discover, report_stem
 from pipelines.lib.contract.pseudonymisation import ensure_demo_secret, warehouse_keys
 from pipelines.lib.contract.tables import TABLES
 from pipelines.lib.quality.gate import read_delivery
 from pipelines.lib.quality.reports import verdict_from_report, write_reports
-from pipelines.lib.store import warehouse
+from pipelines.lib.store import incremental, warehouse
 
 
 @dg.asset(
@@ -35,8 +40,8 @@ def livraisons(
 ) -> dg.MaterializeResult:
     settings = observatoire.settings
     wanted = set(context.partition_keys)
-    deliveries = [d for d in discover(settings.raw_dir) if d.key in wanted]
-    gone = sorted(wanted - {d.key for d in deliveries})
+    found = [d for d in discover(settings.raw_dir) if d.key in wanted]
+    gone = sorted(wanted - {d.key for d in found})
     if gone:
         context.log.warning(f"Livraisons introuvables dans {settings.raw_dir} : {', '.join(gone)}")
     secret_file = settings.warehouse_secret_file()
@@ -46,14 +51,29 @@ def livraisons(
             "l'entrepôt (voir README, « Secrets »)."
         )
     keys = warehouse_keys(secret_file)
+    rules = incremental.rules_version()
     counts: dict[str, int] = {}
     with warehouse.connect(settings.warehouse) as con:
         warehouse.ensure_schemas(con)
         warehouse.check_secret(con, keys.fingerprint())
+        plan = incremental.plan_deliveries(
+            found,
+            incremental.judged_deliveries(con),
+            rules,
+            force=context.run.tags.get(FORCE_TAG) is not None,
+        )
+        incremental.refresh_signatures(con, plan.refreshed)
+        deliveries = plan.todo
+        if plan.done:
+            context.log.info(
+                f"{len(plan.done)} livraison(s) déjà contrôlée(s) et inchangée(s) : non relues."
+            )
         warehouse.clear_landing(con, [d.key for d in deliveries])
         for i, delivery in enumerate(deliveries, start=1):
+            signature = incremental.stat_signature(delivery)
             read = read_delivery(delivery, keys.rekey, root=settings.raw_dir)
-            for table, n in warehouse.land_delivery(con, read, context.run_id).items():
+            landed = warehouse.land_delivery(con, read, context.run_id, signature, rules)
+            for table, n in landed.items():
                 counts[table] = counts.get(table, 0) + n
             del read
             if i % 25 == 0 or i == len(deliveries):
@@ -62,6 +82,7 @@ def livraisons(
     return dg.MaterializeResult(
         metadata={
             "livraisons": len(deliveries),
+            "livraisons_inchangees": len(plan.done),
             "lignes": sum(counts.values()),
             **{f"lignes_{t}": n for t, n in sorted(counts.items())},
         }

@@ -1,12 +1,14 @@
 """Under `dagster dev`: the sensor that runs the job when deliveries are new or changed.
 
 `nouvelles_livraisons` runs by default (it is on as soon as `make dev` starts the daemon). Each
-minute it compares the deliveries of `data/raw` with what the warehouse has already judged
-(`audit.livraisons`: key and content fingerprint), so that the sensor and `observatoire run`
-agree on what is done: after `make run`, the sensor starts nothing; a delivery dropped into
-`data/raw` starts one run of the job, which lands, checks, promotes, builds the models and
-publishes the marts when the gate accepts it. File contents are hashed only when a file's size
-or modification time moved (the cursor keeps both).
+minute it asks `lib/store/incremental.py` — the same definition of "already done" as
+`observatoire run` — which deliveries of `data/raw` are new or changed since the warehouse judged
+them: after `make run`, the sensor starts nothing; a delivery dropped into `data/raw` starts one
+run of the job over it, which lands, checks, promotes, builds the models and publishes the marts
+when the gate accepts it. File contents are hashed only when a file's size or modification time
+moved (the cursor keeps each delivery's signature and content fingerprint). When no delivery is
+to be judged but the publication is not made from the current accepted deliveries (models or
+threshold changed, publication missing), it starts the publication job once for that state.
 """
 
 import hashlib
@@ -17,10 +19,17 @@ import duckdb
 
 from pipelines.defs.ingestion.partitions import livraisons_partitions
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.defs.runs import JOB_NAME, reap_stale_runs
+from pipelines.defs.runs import (
+    JOB_NAME,
+    PUBLICATION_JOB_NAME,
+    observatoire_job,
+    publication_job,
+    reap_stale_runs,
+)
 from pipelines.lib import writer_lock
 from pipelines.lib.contract.deliveries import Delivery, discover
 from pipelines.lib.settings import Settings
+from pipelines.lib.store import incremental
 
 _ACTIVE = [
     dg.DagsterRunStatus.QUEUED,
@@ -31,92 +40,109 @@ _ACTIVE = [
 ]
 
 
-def _stat_signature(delivery: Delivery) -> str:
-    """Names, sizes and modification times of the delivery's files: cheap to read."""
-    paths = sorted([*delivery.files.values(), *delivery.unknown_files, *delivery.duplicate_files])
-    parts = []
-    for path in paths:
-        stat = path.stat()
-        parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return hashlib.sha1("|".join(parts).encode(), usedforsecurity=False).hexdigest()
-
-
-def judged_fingerprints(settings: Settings) -> dict[str, str] | None:
-    """Content fingerprint of every delivery the warehouse has judged (accepted or refused);
-    None when a run is writing the warehouse (the sensor never makes a run wait)."""
+def _survey(
+    settings: Settings, deliveries: list[Delivery], fingerprint: incremental.Fingerprinter
+) -> incremental.Survey | None:
+    """What a run would have to do; None when a run is writing the warehouse (the sensor never
+    makes a run wait)."""
     with writer_lock.reader(settings.writer_lock) as free:
         if not free:
             return None
         if not settings.warehouse.exists():
-            return {}
+            return incremental.survey(settings, deliveries, None, fingerprint=fingerprint)
         try:
             con = duckdb.connect(str(settings.warehouse), read_only=True)
         except duckdb.Error:
             return None
         try:
-            rows = con.execute(
-                "select _livraison, empreinte from audit.livraisons "
-                "where statut in ('acceptee', 'refusee')"
-            ).fetchall()
-        except duckdb.CatalogException:
-            rows = []
+            return incremental.survey(settings, deliveries, con, fingerprint=fingerprint)
         finally:
             con.close()
-    return {str(key): str(fingerprint) for key, fingerprint in rows}
+
+
+def _cached_fingerprints(cursor: str | None) -> dict[str, str]:
+    """key → "<signature>:<content fingerprint>" from the previous tick."""
+    return json.loads(cursor) if cursor else {}
 
 
 @dg.sensor(
-    job_name=JOB_NAME, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING
+    jobs=[observatoire_job, publication_job],
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def nouvelles_livraisons(
     context: dg.SensorEvaluationContext, observatoire: ObservatoireResource
 ) -> dg.SensorResult | dg.SkipReason:
-    """One run over the deliveries of `data/raw` when one of them is new or changed since the
-    warehouse judged it."""
+    """One run over the deliveries of `data/raw` that are new or changed since the warehouse
+    judged them; one publication run when only the publication is out of date."""
     settings = observatoire.settings
     deliveries = discover(settings.raw_dir)
     if not deliveries:
         return dg.SkipReason(f"Aucune livraison dans {settings.raw_dir}.")
-    cached: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    current: dict[str, str] = {}
-    for delivery in deliveries:
-        signature = _stat_signature(delivery)
+    cached = _cached_fingerprints(context.cursor)
+    seen: dict[str, str] = {}
+
+    def fingerprint(delivery: Delivery, signature: str) -> str:
         previous = cached.get(delivery.key, "")
-        if previous.startswith(signature + ":"):
-            current[delivery.key] = previous
-        else:
-            current[delivery.key] = f"{signature}:{delivery.fingerprint()}"
-    cursor = json.dumps(current, sort_keys=True)
+        content = (
+            previous.split(":", 1)[1]
+            if previous.startswith(signature + ":")
+            else delivery.fingerprint()
+        )
+        seen[delivery.key] = f"{signature}:{content}"
+        return content
+
     reap_stale_runs(context.instance, context.log.warning)
-    if context.instance.get_runs(dg.RunsFilter(job_name=JOB_NAME, statuses=_ACTIVE), limit=1):
+    running = context.instance.get_runs(
+        dg.RunsFilter(job_name=JOB_NAME, statuses=_ACTIVE), limit=1
+    ) or context.instance.get_runs(
+        dg.RunsFilter(job_name=PUBLICATION_JOB_NAME, statuses=_ACTIVE), limit=1
+    )
+    if running:
         return dg.SensorResult(
             skip_reason="Un run de l'observatoire est en cours ou en file d'attente.",
-            cursor=cursor,
+            cursor=context.cursor,
         )
-    judged = judged_fingerprints(settings)
-    if judged is None:
+    found = _survey(settings, deliveries, fingerprint)
+    cursor = json.dumps({**cached, **seen}, sort_keys=True)
+    if found is None:
         return dg.SensorResult(skip_reason="L'entrepôt est en cours d'écriture.", cursor=cursor)
-    fingerprints = {key: value.split(":", 1)[1] for key, value in current.items()}
-    todo = sorted(key for key, fp in fingerprints.items() if judged.get(key) != fp)
+    todo = found.plan.todo_keys
     if not todo:
+        if found.publication_stale and found.accepted_in_force:
+            state = json.dumps(found.current_stamp, sort_keys=True).encode()
+            context.log.info(f"Publication à refaire : {found.publication_reason}.")
+            return dg.SensorResult(
+                run_requests=[
+                    dg.RunRequest(
+                        run_key=f"publication-{hashlib.sha256(state).hexdigest()}",
+                        job_name=PUBLICATION_JOB_NAME,
+                    )
+                ],
+                cursor=cursor,
+            )
         return dg.SensorResult(
             skip_reason="Aucune livraison nouvelle ou modifiée depuis le dernier contrôle.",
             cursor=cursor,
         )
     name = livraisons_partitions.name or "livraisons"
     known = context.instance.get_dynamic_partitions(name)
-    new_keys = sorted(set(fingerprints) - set(known))
-    in_raw = [k for k in [*known, *new_keys] if k in fingerprints]
+    new_keys = sorted({d.key for d in deliveries} - set(known))
+    wanted = set(todo)
+    ordered = [k for k in [*known, *new_keys] if k in wanted]
     shown = ", ".join(todo[:10]) + (" …" if len(todo) > 10 else "")
     context.log.info(f"{len(todo)} livraison(s) nouvelle(s) ou modifiée(s) : {shown}")
-    state = json.dumps(sorted(fingerprints.items())).encode()
+    state = json.dumps(
+        sorted((d.key, incremental.stat_signature(d)) for d in found.plan.todo)
+    ).encode()
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
                 run_key=hashlib.sha256(state).hexdigest(),
+                job_name=JOB_NAME,
                 tags={
-                    "dagster/asset_partition_range_start": in_raw[0],
-                    "dagster/asset_partition_range_end": in_raw[-1],
+                    "dagster/asset_partition_range_start": ordered[0],
+                    "dagster/asset_partition_range_end": ordered[-1],
                 },
             )
         ],

@@ -18,6 +18,7 @@ from pipelines.lib.publication.declarations import (
 )
 from pipelines.lib.publication.outputs import OutputsSummary
 from pipelines.lib.publication.publish import ConstructionEchouee, publish
+from pipelines.lib.store import incremental, warehouse
 
 
 def published_keys(manifest_path: Path) -> list[dg.AssetKey]:
@@ -62,6 +63,8 @@ def build_publication_asset(manifest_path: Path) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, observatoire: ObservatoireResource
     ) -> dg.MaterializeResult:
         settings = observatoire.settings
+        with warehouse.connect(settings.warehouse, read_only=True) as con:
+            stamp = incremental.publication_stamp(con, settings)
         try:
             result = publish(
                 settings.warehouse,
@@ -69,6 +72,7 @@ def build_publication_asset(manifest_path: Path) -> dg.AssetsDefinition:
                 manifest_of(settings.warehouse),
                 seuil=settings.seuil,
                 builders=builders(settings),
+                stamp=stamp,
             )
         except (PublicationRefusee, ConstructionEchouee) as error:
             # A French message, without a traceback, for the runner and the UI.

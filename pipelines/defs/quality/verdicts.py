@@ -24,6 +24,17 @@ from pipelines.lib.settings import EXPECTATIONS_DIR
 from pipelines.lib.store import warehouse
 
 BATCH_ROWS = 1_000_000
+# Rows of the verdicts table shown in the UI (refused deliveries first).
+_TABLE_ROWS = 500
+_VERDICTS_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("livraison", "string"),
+        dg.TableColumn("statut", "string"),
+        dg.TableColumn("problemes", "int"),
+        dg.TableColumn("avertissements", "int"),
+        dg.TableColumn("rapport", "string"),
+    ]
+)
 
 
 def _batches(sizes: dict[str, int], limit: int = BATCH_ROWS) -> Iterator[list[str]]:
@@ -77,6 +88,7 @@ def verdicts_livraisons(
     accepted: list[str] = []
     refused: list[str] = []
     warned: list[str] = []
+    records: list[dg.TableRecord] = []
     for batch in _batches(sizes):
         with warehouse.connect(settings.warehouse, read_only=True) as con:
             reads = warehouse.landed_deliveries(con, run_id, settings.raw_dir, batch)
@@ -95,6 +107,20 @@ def verdicts_livraisons(
             (accepted if verdict.accepted else refused).append(key)
             if verdict.warnings:
                 warned.append(key)
+            records.append(
+                dg.TableRecord(
+                    {
+                        "livraison": key,
+                        "statut": "acceptée" if verdict.accepted else "refusée",
+                        "problemes": len(verdict.problems),
+                        "avertissements": len(verdict.warnings),
+                        "rapport": str(
+                            settings.reports_dir / "livraisons" / verdict.delivery.report_name
+                        )
+                        + ".md",
+                    }
+                )
+            )
             if not verdict.accepted:
                 context.log.warning(
                     f"Livraison refusée : {key} ({len(verdict.problems)} problème(s)) — rapport "
@@ -113,5 +139,13 @@ def verdicts_livraisons(
             "refusees": len(refused),
             "avec_avertissements": len(warned),
             "rapports": str(settings.reports_dir / "livraisons"),
+            # One row per delivery judged by this run, refused first: the status of each
+            # partition, which the asset's "Materialized" does not tell.
+            "verdicts": dg.MetadataValue.table(
+                sorted(records, key=lambda r: (r.data["statut"] != "refusée", r.data["livraison"]))[
+                    :_TABLE_ROWS
+                ],
+                schema=_VERDICTS_SCHEMA,
+            ),
         }
     )

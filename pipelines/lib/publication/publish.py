@@ -15,7 +15,7 @@ Any failure leaves the previous publication in place, byte for byte.
 import datetime as dt
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from pipelines.lib.publication.readable import (
     write_forms,
 )
 from pipelines.lib.publication.readme import MASKING, README, render
+from pipelines.lib.store.incremental import PUBLICATION_STAMP as STAMP
 from pipelines.lib.store.warehouse import connect
 
 # A builder adds documents to the staged publication (bilans, maps, workbook) from the masked
@@ -204,11 +205,14 @@ def publish(
     *,
     seuil: int = 11,
     builders: Sequence[Builder] = (),
+    stamp: Mapping[str, object] | None = None,
 ) -> PublicationResult:
     """Publish every mart the manifest declares published, masked, to `marts_dir` (a link to the
     publication, switched atomically). Raises `PublicationRefusee` when the declarations do
     not allow it, `ConstructionEchouee` when a builder fails; in every failure the previous
-    publication stays in place."""
+    publication stays in place. `stamp` (what the publication is made from, see
+    `lib/store/incremental.py`) is written in the folder as `STAMP`, outside the listed files:
+    later runs compare it with their inputs to know whether the publication is up to date."""
     marts_dir = _absolute(marts_dir)
     declarations = read_declarations(load_manifest(manifest))
     exact, deliveries = _read_marts(warehouse, declarations)
@@ -223,6 +227,11 @@ def publish(
             render(published, files, seuil, dt.datetime.now()), encoding="utf-8"
         )
         result.files = _files(staged)
+        if stamp is not None:
+            (staged / STAMP).write_text(
+                json.dumps({**stamp, "publiee_le": dt.datetime.now().isoformat()}, indent=1),
+                encoding="utf-8",
+            )
         result.folder = switch.switch(marts_dir, staged)
     except BaseException:
         switch.discard(staged)

@@ -104,6 +104,10 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
     # The verdict itself (added after the first release: warehouses built before get them).
     con.execute("alter table audit.livraisons add column if not exists problemes json")
     con.execute("alter table audit.livraisons add column if not exists avertissements json")
+    # What is already done (`incremental.py`): the files' cheap signature and the rules the
+    # verdict was judged with; the rules of each accepted delivery in force.
+    con.execute("alter table audit.livraisons add column if not exists signature varchar")
+    con.execute("alter table audit.livraisons add column if not exists regles varchar")
     con.execute(
         """
         create table if not exists audit.acceptees (
@@ -111,6 +115,7 @@ def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
             producteur varchar, empreinte varchar, promue_le timestamp, nb_lignes integer)
         """
     )
+    con.execute("alter table audit.acceptees add column if not exists regles varchar")
     con.execute(
         "create table if not exists audit.parametres (cle varchar primary key, valeur varchar)"
     )
@@ -160,7 +165,9 @@ def clear_landing(con: duckdb.DuckDBPyConnection, keys: Iterable[str]) -> None:
         raise
 
 
-def _registry_row(read: ReadDelivery, run_id: str, landed: bool = True) -> list[object]:
+def _registry_row(
+    read: ReadDelivery, run_id: str, landed: bool, signature: str | None, rules: str | None
+) -> list[object]:
     d = read.delivery
     structural = [p.as_dict() for rf in read.files.values() for p in rf.problems]
     structural += [p.as_dict() for p in read.problems]
@@ -181,6 +188,8 @@ def _registry_row(read: ReadDelivery, run_id: str, landed: bool = True) -> list[
         run_id,
         json.dumps(structural, ensure_ascii=False),
         json.dumps(files, ensure_ascii=False),
+        signature,
+        rules,
     ]
 
 
@@ -189,16 +198,24 @@ _REGISTER = """
     select ? as _livraison, ? as source, ? as dept, ? as annee, ? as producteur,
            ? as empreinte, ? as run_id, current_timestamp as controle_le,
            'en_controle' as statut, null as nb_problemes, ? as problemes_lecture,
-           ? as fichiers, null as problemes, null as avertissements
+           ? as fichiers, null as problemes, null as avertissements, ? as signature,
+           ? as regles
 """
 
 
 def land_delivery(
-    con: duckdb.DuckDBPyConnection, read: ReadDelivery, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    read: ReadDelivery,
+    run_id: str,
+    signature: str | None = None,
+    rules: str | None = None,
 ) -> dict[str, int]:
     """Land one delivery's rows and register it as under judgement, in one transaction. If
     DuckDB refuses its rows, the delivery is registered with an `ERREUR_INATTENDUE` and no
-    rows (the gate then refuses it); a fault of the database propagates."""
+    rows (the gate then refuses it); a fault of the database propagates. `signature` (the
+    files' names, sizes and times, taken before reading them) and `rules` (the rules version)
+    are recorded with the verdict: they tell later runs that it is already done
+    (`incremental.py`)."""
     counts: dict[str, int] = {}
     d = read.delivery
     current = "…"
@@ -215,7 +232,7 @@ def land_delivery(
             con.execute(f"insert into landing.{table_name} by name select * from _incoming")
             con.unregister("_incoming")
             counts[table_name] = frame.height
-        con.execute(_REGISTER, _registry_row(read, run_id))
+        con.execute(_REGISTER, _registry_row(read, run_id, True, signature, rules))
         con.execute("commit")
         return counts
     except Exception as exc:
@@ -228,7 +245,7 @@ def land_delivery(
         {t: ReadFile(rf.table, rf.path, None, list(rf.problems)) for t, rf in read.files.items()},
         [*read.problems, problem],
     )
-    con.execute(_REGISTER, _registry_row(failed, run_id, landed=False))
+    con.execute(_REGISTER, _registry_row(failed, run_id, False, signature, rules))
     return {}
 
 
@@ -398,18 +415,19 @@ class Promotion:
 
 
 def promote(con: duckdb.DuckDBPyConnection, run_id: str) -> Promotion:
-    """Promote the run's accepted deliveries whose content changed since their last promotion,
-    each replacing its partition's rows in `raw`, all in one transaction. If that transaction
-    fails for a reason that is not the platform's, each delivery is promoted in its own
-    transaction instead, and one that still fails is refused (`ERREUR_INATTENDUE`, recorded in
-    `audit.livraisons`) while the others are promoted."""
-    todo = con.execute(
+    """Promote the run's accepted deliveries whose content or rules changed since their last
+    promotion, each replacing its partition's rows in `raw`, all in one transaction. If that
+    transaction fails for a reason that is not the platform's, each delivery is promoted in its
+    own transaction instead, and one that still fails is refused (`ERREUR_INATTENDUE`, recorded
+    in `audit.livraisons`) while the others are promoted."""
+    todo: list[_ToPromote] = con.execute(
         """
-        select l._livraison, l.source, l.dept, l.annee, l.producteur, l.empreinte
+        select l._livraison, l.source, l.dept, l.annee, l.producteur, l.empreinte, l.regles
         from audit.livraisons l
         left join audit.acceptees a using (_livraison)
         where l.run_id = ? and l.statut = 'acceptee'
-          and (a.empreinte is null or a.empreinte <> l.empreinte)
+          and (a.empreinte is null or a.empreinte <> l.empreinte
+               or a.regles is distinct from l.regles)
         order by l._livraison
         """,
         [run_id],
@@ -438,25 +456,61 @@ def promote(con: duckdb.DuckDBPyConnection, run_id: str) -> Promotion:
     return result
 
 
+# key, source, dept, annee, producteur, empreinte, regles
+_ToPromote = tuple[str, str, str, int, str | None, str, str | None]
+_TODO_SCHEMA = {
+    "_livraison": pl.Utf8,
+    "source": pl.Utf8,
+    "dept": pl.Utf8,
+    "annee": pl.Int32,
+    "producteur": pl.Utf8,
+    "empreinte": pl.Utf8,
+    "regles": pl.Utf8,
+}
+
+
 def _promote_all(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    todo: list[tuple[str, str, str, int, str | None, str]],
+    todo: list[_ToPromote],
     now: dt.datetime,
     clear_landing: bool = True,
 ) -> None:
+    """One transaction: for each raw table, one delete and one insert covering every delivery
+    of `todo` (set-based: the cost is per table, not per delivery and table)."""
+    frame = pl.DataFrame(todo, schema=_TODO_SCHEMA, orient="row")
     con.execute("begin")
     try:
-        for key, source, dept, annee, producteur, empreinte in todo:
-            total = 0
-            for table in TABLES.values():
-                if table.source != source:
-                    continue
-                total += _promote_table(con, table, key, source, dept, annee, producteur, now)
-            con.execute(
-                "insert or replace into audit.acceptees values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [key, source, dept, annee, producteur, empreinte, now, total],
+        con.register("_todo", frame.to_arrow())
+        lines = dict.fromkeys(frame["_livraison"].to_list(), 0)
+        for table in TABLES.values():
+            source_keys = frame.filter(pl.col("source") == table.source)
+            if not source_keys.height:
+                continue
+            for key, n in con.execute(
+                f"select _livraison, count(*) from landing.{table.name} "
+                "where _livraison in (select _livraison from _todo where source = ?) group by 1",
+                [table.source],
+            ).fetchall():
+                lines[key] += int(n)
+            _promote_table(con, table, now)
+        if lines:
+            counts = pl.DataFrame(
+                {"_livraison": list(lines), "nb_lignes": list(lines.values())},
+                schema={"_livraison": pl.Utf8, "nb_lignes": pl.Int32},
             )
+            con.register("_lines", counts.to_arrow())
+            con.execute(
+                """
+                insert or replace into audit.acceptees by name
+                select t._livraison, t.source, t.dept, t.annee, t.producteur, t.empreinte,
+                       ? as promue_le, n.nb_lignes, t.regles
+                from _todo t join _lines n using (_livraison)
+                """,
+                [now],
+            )
+            con.unregister("_lines")
+        con.unregister("_todo")
         if clear_landing:
             # Accepted rows leave the landing area, promoted or unchanged.
             for name in TABLES:
@@ -487,28 +541,25 @@ def _refuse(con: duckdb.DuckDBPyConnection, failed: dict[str, Problem]) -> None:
             con.execute(f"delete from landing.{table} where _livraison = ?", [key])
 
 
-def _promote_table(
-    con: duckdb.DuckDBPyConnection,
-    table: Table,
-    key: str,
-    source: str,
-    dept: str,
-    annee: int,
-    producteur: str | None,
-    now: dt.datetime,
-) -> int:
-    con.execute(f"delete from raw.{table.name} where _livraison = ?", [key])
-    typed = ", ".join(f"{_typed(c.name, c.kind)} as {c.name}" for c in table.columns)
-    inserted = con.execute(
+def _promote_table(con: duckdb.DuckDBPyConnection, table: Table, now: dt.datetime) -> None:
+    """Replace, in `raw.<table>`, the rows of every delivery of `_todo` of the table's source
+    by its landed rows, typed, with their lineage."""
+    con.execute(
+        f"delete from raw.{table.name} "
+        "where _livraison in (select _livraison from _todo where source = ?)",
+        [table.source],
+    )
+    typed = ", ".join(f"{_typed(f'l.{c.name}', c.kind)} as {c.name}" for c in table.columns)
+    con.execute(
         f"""
         insert into raw.{table.name} by name
-        select {typed}, _livraison, ? as _source, ? as _dept, ? as _annee,
-               ? as _producteur, _fichier, _ligne, ? as _charge_le
-        from landing.{table.name} where _livraison = ?
+        select {typed}, l._livraison, t.source as _source, t.dept as _dept, t.annee as _annee,
+               t.producteur as _producteur, l._fichier, l._ligne, ? as _charge_le
+        from landing.{table.name} l
+        join _todo t on t._livraison = l._livraison and t.source = ?
         """,
-        [source, dept, annee, producteur, now, key],
-    ).fetchone()
-    return int(inserted[0]) if inserted else 0
+        [now, table.source],
+    )
 
 
 def accepted_summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

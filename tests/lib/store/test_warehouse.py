@@ -185,6 +185,7 @@ def test_verdicts_and_warnings_are_recorded_for_the_checks(
 
 
 def test_a_warehouse_of_the_first_release_gains_the_verdict_columns(tmp_path: Path) -> None:
+    """And the columns that say what is already done (signature, rules of the verdict)."""
     with wh.connect(tmp_path / "w.duckdb") as con:
         con.execute("create schema audit")
         con.execute(
@@ -195,7 +196,7 @@ def test_a_warehouse_of_the_first_release_gains_the_verdict_columns(tmp_path: Pa
         )
         wh.ensure_schemas(con)
         columns = [r[0] for r in con.execute("describe audit.livraisons").fetchall()]
-    assert columns[-2:] == ["problemes", "avertissements"]
+    assert columns[-4:] == ["problemes", "avertissements", "signature", "regles"]
 
 
 def test_a_file_that_failed_reading_leaves_the_others_judged(
