@@ -164,21 +164,27 @@ stock_at_reference as (
 projected as (
 
     -- Expected exits in R+1, R+2, R+3 of the persons in care at the end of R: exit at the
-    -- current age, or stay (1 − end rate) and face next year's rates one year older.
+    -- current age, or stay (1 − end rate) and face next year's rates one year older. A
+    -- reference year with nobody in care on 31 December expects no exit (a row of zeros, not
+    -- a missing row).
     select
-        s.dept,
-        s.annee_reference,
-        sum(s.effectif * r0.taux_sortie) as sorties_1,
-        sum(s.effectif * (1 - r0.taux_fin) * r1.taux_sortie) as sorties_2,
-        sum(s.effectif * (1 - r0.taux_fin) * (1 - r1.taux_fin) * r2.taux_sortie) as sorties_3
-    from stock_at_reference as s
-    inner join rates as r0
+        references_.dept,
+        references_.annee_reference,
+        coalesce(sum(s.effectif * r0.taux_sortie), 0) as sorties_1,
+        coalesce(sum(s.effectif * (1 - r0.taux_fin) * r1.taux_sortie), 0) as sorties_2,
+        coalesce(
+            sum(s.effectif * (1 - r0.taux_fin) * (1 - r1.taux_fin) * r2.taux_sortie), 0
+        ) as sorties_3
+    from references_
+    left join stock_at_reference as s
+    on references_.dept = s.dept and references_.annee_reference = s.annee_reference
+    left join rates as r0
     on s.dept = r0.dept and s.annee_reference = r0.annee_reference and s.age = r0.age
-    inner join rates as r1
+    left join rates as r1
     on s.dept = r1.dept and s.annee_reference = r1.annee_reference and r1.age = least(s.age + 1, 21)
-    inner join rates as r2
+    left join rates as r2
     on s.dept = r2.dept and s.annee_reference = r2.annee_reference and r2.age = least(s.age + 2, 21)
-    group by s.dept, s.annee_reference
+    group by references_.dept, references_.annee_reference
 
 ),
 
