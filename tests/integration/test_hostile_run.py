@@ -181,7 +181,9 @@ def test_the_run_with_hostile_deliveries_refuses_each_and_publishes_the_same(
     assert hostile.exit_code == EXIT_REFUSED, messages_b
     assert isinstance(hostile, RunSummary) and hostile.published
     assert sorted(hostile.refused) == sorted(runs["expected"])
-    assert sorted(hostile.accepted) == sorted(clean.accepted)
+    # run A's second run read 2024 only (the rest was judged by its first run, unchanged)
+    assert clean.accepted == ["ase-09-2024"]
+    assert sorted(hostile.accepted) == sorted([*clean.accepted, *clean.unchanged_accepted])
     for key, (fichier, rule) in runs["expected"].items():
         report = _report(settings_b, key)
         assert report["statut"] == "refusee", key
