@@ -16,6 +16,7 @@ from pipelines.defs.resources import ObservatoireResource
 from pipelines.defs.runs import (
     JOB_NAME,
     PROCESS_TAG,
+    PUBLICATION_JOB_NAME,
     WRITER_TAG,
     WRITER_TAG_VALUE,
     process_identity,
@@ -167,3 +168,48 @@ def test_the_sensor_leaves_the_warehouse_alone_while_a_run_writes(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_other_rules_make_every_delivery_to_judge_again(
+    resource: ObservatoireResource, raw: Path
+) -> None:
+    settings = resource.settings
+    _judge_in_warehouse(
+        settings, {d.key: d.fingerprint() for d in discover(raw)}, statut="acceptee"
+    )
+    with warehouse.connect(settings.warehouse) as con:
+        con.execute("update audit.livraisons set regles = 'regles-d-avant'")
+    with dg.instance_for_test() as instance:
+        result = _evaluate(instance, resource)
+        assert isinstance(result, dg.SensorResult)
+        (request,) = result.run_requests or []
+        assert request.job_name == JOB_NAME
+        assert request.tags["dagster/asset_partition_range_start"] == "ase-09-2024"
+        assert request.tags["dagster/asset_partition_range_end"] == "ml-09-2024"
+
+
+def test_a_publication_out_of_date_starts_the_publication_job_once(
+    resource: ObservatoireResource, raw: Path
+) -> None:
+    """Every delivery judged and one accepted in force, but no publication: the sensor asks for
+    the models and the publication, once for that state (its run key)."""
+    settings = resource.settings
+    _judge_in_warehouse(
+        settings, {d.key: d.fingerprint() for d in discover(raw)}, statut="acceptee"
+    )
+    with warehouse.connect(settings.warehouse) as con:
+        con.execute(
+            "insert into audit.acceptees (_livraison, source, dept, annee, empreinte, regles) "
+            "values ('ml-09-2024', 'ml', '09', 2024, 'e', ?)",
+            [incremental.rules_version()],
+        )
+    with dg.instance_for_test() as instance:
+        first = _evaluate(instance, resource)
+        again = _evaluate(
+            instance, resource, cursor=first.cursor if isinstance(first, dg.SensorResult) else None
+        )
+    assert isinstance(first, dg.SensorResult) and isinstance(again, dg.SensorResult)
+    (request,) = first.run_requests or []
+    assert request.job_name == PUBLICATION_JOB_NAME
+    (same,) = again.run_requests or []
+    assert same.run_key == request.run_key  # Dagster launches a run key once
