@@ -137,6 +137,11 @@ def _run_stages(home: Path, output: str) -> dict[str, float]:
     from pipelines.defs.runs import open_instance
 
     stages: dict[str, float] = {}
+    survey = re.search(r"inventaire des livraisons : ([\d.]+) s", output)
+    if survey:
+        stages["inventaire (ce qui a changé depuis le dernier contrôle)"] = float(survey.group(1))
+    if "Rien de nouveau" in output:
+        return stages  # the run stopped after the survey: no Dagster run to read
     match = re.search(r"préparation : ([\d.]+) s", output)
     if match:
         stages["préparation (découverte, instance, définitions)"] = float(match.group(1))
