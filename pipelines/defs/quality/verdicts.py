@@ -107,18 +107,21 @@ def verdicts_livraisons(
             (accepted if verdict.accepted else refused).append(key)
             if verdict.warnings:
                 warned.append(key)
-            records.append(
-                dg.TableRecord(
-                    {
-                        "livraison": key,
-                        "statut": "acceptée" if verdict.accepted else "refusée",
-                        "problemes": len(verdict.problems),
-                        "avertissements": len(verdict.warnings),
-                        "rapport": str(
-                            settings.reports_dir / "livraisons" / verdict.delivery.report_name
-                        )
-                        + ".md",
-                    }
+            report = settings.reports_dir / "livraisons" / verdict.delivery.report_name
+            row = {
+                "livraison": key,
+                "statut": "acceptée" if verdict.accepted else "refusée",
+                "problemes": len(verdict.problems),
+                "avertissements": len(verdict.warnings),
+                "rapport": f"{report}.md",
+            }
+            records.append(dg.TableRecord(row))
+            # The partition's own record of its verdict, in its event history in the UI.
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=context.asset_key,
+                    partition=key,
+                    metadata={k: v for k, v in row.items() if k != "livraison"},
                 )
             )
             if not verdict.accepted:
