@@ -323,12 +323,18 @@ def publication_stamp(con: duckdb.DuckDBPyConnection, settings: Settings) -> dic
     count, deliveries = accepted_digest(con)
     return {
         "livraisons_acceptees": count,
-        "livraisons": deliveries,
+        "livraisons": _stamp_digest(deliveries),
         "region": settings.region,
-        "projet_dbt": dbt_sources_digest(settings.dbt_project_dir),
+        "projet_dbt": _stamp_digest(dbt_sources_digest(settings.dbt_project_dir)),
         "seuil": settings.seuil,
-        "code_publication": publication_code_digest(),
+        "code_publication": _stamp_digest(publication_code_digest()),
     }
+
+
+def _stamp_digest(digest: str) -> str:
+    """The first 128 bits: plenty to tell inputs apart, and never the shape of a pseudonymous
+    key (64 hexadecimal characters), which nothing in a publication may look like."""
+    return digest[:32]
 
 
 def published_stamp(marts_dir: Path) -> dict[str, object] | None:
