@@ -425,7 +425,8 @@ def test_places_and_coverage_of_the_region(run: Settings) -> None:
 def test_housing_estimate_has_a_regional_row(run: Settings) -> None:
     """Reference 2024: only the Ariège has a delivery and a stock (none: everybody has left by
     the end of 2024), reference 2023: the Ariège's B4 and B5 in care on 2023-12-31, the Aude's
-    stock is empty. The region's expected exits are its departments' (here the Ariège's)."""
+    stock is empty: a row of zeros (a department that delivered, with nobody left to leave care,
+    expects no exit). The region's expected exits are its departments' (here the Ariège's)."""
     rows = _exact(
         run,
         "select annee_reference, annee_projection, dept, nom_territoire, sorties_prevues "
@@ -436,7 +437,9 @@ def test_housing_estimate_has_a_regional_row(run: Settings) -> None:
     assert regional and {k[:2] for k in regional} == {k[:2] for k in by_key if k[2] == "09"}
     for (ref, proj, _), value in regional.items():
         assert value == by_key[(ref, proj, "09")]
-    assert {r[3] for r in rows} == {"Ariège", "Occitanie"}
+    aude = {k: v for k, v in by_key.items() if k[2] == "11"}
+    assert aude and set(aude.values()) == {0.0}
+    assert {r[3] for r in rows} == {"Ariège", "Aude", "Occitanie"}
 
 
 # ---- the publication: masked values --------------------------------------------------------
