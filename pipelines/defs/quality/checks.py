@@ -11,16 +11,51 @@ when some were refused and others accepted, so that the accepted ones still reac
 
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.defs.quality.verdicts import verdicts_livraisons
 from pipelines.defs.resources import ObservatoireResource
-from pipelines.lib.contract.deliveries import parse_file_name
+from pipelines.lib.contract.deliveries import parse_file_name, report_stem
 from pipelines.lib.contract.tables import TABLES
 from pipelines.lib.store import warehouse
 
 GATE_CHECK = "livraisons_acceptees"
+# Rows of the verdicts table shown in the UI (refused first). The table is in the blocking
+# check's result, one event per run: in the verdicts asset's materialisation it would be
+# repeated on each of the run's partitions (2,480 at national scale: 50 s of event writing).
+_TABLE_ROWS = 500
+_VERDICTS_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("livraison", "string"),
+        dg.TableColumn("statut", "string"),
+        dg.TableColumn("problemes", "int"),
+        dg.TableColumn("avertissements", "int"),
+        dg.TableColumn("rapport", "string"),
+    ]
+)
+
+
+def _verdicts_table(judged: list[warehouse.JudgedDelivery], reports: Path) -> dg.TableMetadataValue:
+    """One row per delivery judged by the run, refused first: the status of each partition,
+    which the verdicts asset's "Materialized" does not tell."""
+    rows = sorted(judged, key=lambda j: (j.statut == "acceptee", j.key))[:_TABLE_ROWS]
+    return dg.MetadataValue.table(
+        [
+            dg.TableRecord(
+                {
+                    "livraison": j.key,
+                    "statut": "acceptée" if j.statut == "acceptee" else "refusée",
+                    "problemes": len(j.problems),
+                    "avertissements": len(j.warnings),
+                    "rapport": f"{reports / report_stem(j.key)}.md",
+                }
+            )
+            for j in rows
+        ],
+        schema=_VERDICTS_SCHEMA,
+    )
 
 
 def _suite_check(table: str) -> str:
@@ -92,5 +127,6 @@ def controle_livraisons(
             "livraisons_refusees": ", ".join(refused) or "aucune",
             "rapports": str(settings.reports_dir / "livraisons"),
             **{f"avertissement_{c}": n for c, n in sorted(warnings.items())},
+            "verdicts": _verdicts_table(judged, settings.reports_dir / "livraisons"),
         },
     )

@@ -23,18 +23,7 @@ from pipelines.lib.quality.reports import write_reports
 from pipelines.lib.settings import EXPECTATIONS_DIR
 from pipelines.lib.store import warehouse
 
-BATCH_ROWS = 1_000_000
-# Rows of the verdicts table shown in the UI (refused deliveries first).
-_TABLE_ROWS = 500
-_VERDICTS_SCHEMA = dg.TableSchema(
-    columns=[
-        dg.TableColumn("livraison", "string"),
-        dg.TableColumn("statut", "string"),
-        dg.TableColumn("problemes", "int"),
-        dg.TableColumn("avertissements", "int"),
-        dg.TableColumn("rapport", "string"),
-    ]
-)
+BATCH_ROWS = 500_000
 
 
 def _batches(sizes: dict[str, int], limit: int = BATCH_ROWS) -> Iterator[list[str]]:
@@ -88,7 +77,6 @@ def verdicts_livraisons(
     accepted: list[str] = []
     refused: list[str] = []
     warned: list[str] = []
-    records: list[dg.TableRecord] = []
     for batch in _batches(sizes):
         with warehouse.connect(settings.warehouse, read_only=True) as con:
             reads = warehouse.landed_deliveries(con, run_id, settings.raw_dir, batch)
@@ -109,19 +97,17 @@ def verdicts_livraisons(
                 warned.append(key)
             report = settings.reports_dir / "livraisons" / verdict.delivery.report_name
             row = {
-                "livraison": key,
                 "statut": "acceptée" if verdict.accepted else "refusée",
                 "problemes": len(verdict.problems),
                 "avertissements": len(verdict.warnings),
                 "rapport": f"{report}.md",
             }
-            records.append(dg.TableRecord(row))
             # The partition's own record of its verdict, in its event history in the UI.
             context.log_event(
                 dg.AssetObservation(
                     asset_key=context.asset_key,
                     partition=key,
-                    metadata={k: v for k, v in row.items() if k != "livraison"},
+                    metadata=row,
                 )
             )
             if not verdict.accepted:
@@ -136,19 +122,13 @@ def verdicts_livraisons(
             f"{len(warned)} livraison(s) acceptée(s) ou refusée(s) avec des avertissements "
             "(voir leurs rapports)."
         )
+    # The per-delivery table is in the blocking check's result (`checks.py`): metadata here is
+    # repeated on every partition of the run.
     return dg.MaterializeResult(
         metadata={
             "acceptees": len(accepted),
             "refusees": len(refused),
             "avec_avertissements": len(warned),
             "rapports": str(settings.reports_dir / "livraisons"),
-            # One row per delivery judged by this run, refused first: the status of each
-            # partition, which the asset's "Materialized" does not tell.
-            "verdicts": dg.MetadataValue.table(
-                sorted(records, key=lambda r: (r.data["statut"] != "refusée", r.data["livraison"]))[
-                    :_TABLE_ROWS
-                ],
-                schema=_VERDICTS_SCHEMA,
-            ),
         }
     )
