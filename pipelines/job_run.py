@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines import failures
-from pipelines.defs.ingestion.partitions import livraisons_partitions
+from pipelines.defs.ingestion.partitions import covering_range, livraisons_partitions
 from pipelines.defs.quality.checks import controle_livraisons
 from pipelines.defs.runs import (
     CLI_ORIGIN,
@@ -110,9 +110,7 @@ def partition_range(
     new = sorted(k for k in found if k not in known)
     if new:
         instance.add_dynamic_partitions(name, new)
-    wanted = set(todo)
-    ordered = [k for k in instance.get_dynamic_partitions(name) if k in wanted]
-    return ordered[0], ordered[-1]
+    return covering_range(instance.get_dynamic_partitions(name), todo)
 
 
 def _faults(result: dg.ExecuteInProcessResult, settings: Settings) -> list[tuple[str, str, str]]:

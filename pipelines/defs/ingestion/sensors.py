@@ -17,7 +17,7 @@ import json
 import dagster as dg
 import duckdb
 
-from pipelines.defs.ingestion.partitions import livraisons_partitions
+from pipelines.defs.ingestion.partitions import covering_range, livraisons_partitions
 from pipelines.defs.resources import ObservatoireResource
 from pipelines.defs.runs import (
     JOB_NAME,
@@ -128,8 +128,7 @@ def nouvelles_livraisons(
     name = livraisons_partitions.name or "livraisons"
     known = context.instance.get_dynamic_partitions(name)
     new_keys = sorted({d.key for d in deliveries} - set(known))
-    wanted = set(todo)
-    ordered = [k for k in [*known, *new_keys] if k in wanted]
+    first, last = covering_range([*known, *new_keys], todo)
     shown = ", ".join(todo[:10]) + (" …" if len(todo) > 10 else "")
     context.log.info(f"{len(todo)} livraison(s) nouvelle(s) ou modifiée(s) : {shown}")
     state = json.dumps(
@@ -141,8 +140,8 @@ def nouvelles_livraisons(
                 run_key=hashlib.sha256(state).hexdigest(),
                 job_name=JOB_NAME,
                 tags={
-                    "dagster/asset_partition_range_start": ordered[0],
-                    "dagster/asset_partition_range_end": ordered[-1],
+                    "dagster/asset_partition_range_start": first,
+                    "dagster/asset_partition_range_end": last,
                 },
             )
         ],

@@ -113,7 +113,7 @@ def verdicts_livraisons(
             if not verdict.accepted:
                 context.log.warning(
                     f"Livraison refusée : {key} ({len(verdict.problems)} problème(s)) — rapport "
-                    f"{settings.reports_dir / 'livraisons' / verdict.delivery.report_name}.md"
+                    f"{report}.md"
                 )
         with warehouse.connect(settings.warehouse) as con:
             warehouse.record_verdicts(con, verdicts)

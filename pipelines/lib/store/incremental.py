@@ -31,7 +31,6 @@ import contextlib
 import hashlib
 import importlib.metadata
 import json
-import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -344,15 +343,6 @@ def published_stamp(marts_dir: Path) -> dict[str, object] | None:
         data = json.loads((marts_dir / PUBLICATION_STAMP).read_text(encoding="utf-8"))
         if isinstance(data, dict):
             return {k: v for k, v in data.items() if k != "publiee_le"}
-    return None
-
-
-def publication_target(marts_dir: Path) -> Path | None:
-    """The folder the published link points to (the publication itself), when it exists."""
-    with contextlib.suppress(OSError):
-        target = Path(os.path.realpath(marts_dir))
-        if target.is_dir():
-            return target
     return None
 
 
