@@ -6,7 +6,7 @@ one; add new codes instead. A refusal (`Problem`) makes the whole delivery refus
 (`Notice`) is told in the report of an accepted delivery and changes nothing downstream.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from pipelines.lib.contract.fileformat import LIMITS
 
@@ -127,15 +127,8 @@ class Problem:
             self.nb = max(len(self.lignes), 1)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "fichier": self.fichier,
-            "colonne": self.colonne,
-            "regle": self.regle,
-            "message": self.message,
-            "lignes": self.lignes,
-            "nb": self.nb,
-            "exemples": self.exemples,
-        }
+        """The report's JSON form: the fields, in their order."""
+        return asdict(self)
 
 
 @dataclass
@@ -157,14 +150,8 @@ class Notice:
             self.nb = max(len(self.lignes), 1)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "fichier": self.fichier,
-            "colonne": self.colonne,
-            "code": self.code,
-            "message": self.message,
-            "lignes": self.lignes,
-            "nb": self.nb,
-        }
+        """The report's JSON form: the fields, in their order."""
+        return asdict(self)
 
 
 MAX_LINES = 50  # line numbers listed per problem; the count is always exact
